@@ -1,0 +1,13 @@
+"""gradplay: see how neural networks learn.
+
+Three engines compute the same MLP -- a scalar autograd graph (``Value``), a
+tensor autograd graph (``Tensor``) and backpropagation written by hand -- and
+agree on every gradient.
+"""
+
+from .network import make_mlp
+from .scalar import Value
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+__all__ = ["Value", "Tensor", "make_mlp", "__version__"]

@@ -1,0 +1,5 @@
+"""``python -m gradplay`` is the ``gradplay`` command."""
+
+from .cli import main
+
+raise SystemExit(main())
