@@ -16,15 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from functools import lru_cache
+
 import numpy as np
 
 __all__ = ["Activation", "ACTIVATIONS", "OUTPUTS", "LOSSES", "get_activation",
-           "sigmoid", "softmax", "logsumexp", "loss_value", "loss_grad_z", "check_loss",
-           "one_hot"]
+           "sigmoid", "softmax", "logsumexp", "loss_value", "loss_grad_z", "loss_and_grad_z",
+           "check_loss", "one_hot", "matmul", "column_sum"]
 
 
 def _xp(x):
     """The array library of ``x``: numpy, or torch for a torch tensor."""
+    if isinstance(x, (np.ndarray, np.generic, float, int)):
+        return np
     if type(x).__module__.startswith("torch"):
         import torch
         return torch
@@ -32,13 +36,42 @@ def _xp(x):
 
 
 def sigmoid(z):
-    """1 / (1 + e^-z) without overflow: with e = e^-|z|, it is 1/(1+e) for
-    z >= 0 and e/(1+e) for z < 0, and e never exceeds 1."""
-    xp = _xp(z)
-    if xp is np:
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0, e) / (1.0 + e)
-    return xp.sigmoid(z)
+    """1 / (1 + e^-z), computed as (1 + tanh(z/2)) / 2.
+
+    The two are the same function (multiply top and bottom by e^{z/2}), but
+    tanh never overflows, where e^-z does for z < -709. It is also the
+    fastest stable form in NumPy (four in-place ufunc calls).
+    """
+    if _xp(z) is not np:
+        return z.sigmoid()
+    s = np.multiply(z, 0.5)
+    np.tanh(s, out=s)
+    s *= 0.5
+    s += 0.5
+    return s
+
+
+def matmul(a, b):
+    """a @ b. For NumPy arrays np.dot, which is the same product but skips a
+    slow path NumPy's ``@`` takes for thin shapes like (n, 1) @ (1, k)."""
+    return np.dot(a, b) if _xp(a) is np else a @ b
+
+
+@lru_cache(maxsize=32)
+def _ones(n: int) -> np.ndarray:
+    ones = np.ones(n)
+    ones.flags.writeable = False
+    return ones
+
+
+def column_sum(d):
+    """Sum over the rows of d (n, k) -> (k,), written as the product 1^T d.
+
+    A bias is added to every row, so its gradient is the sum of the rows'
+    gradients. As a matrix-vector product BLAS does it ~10x faster than
+    ``d.sum(axis=0)`` on tall, thin arrays.
+    """
+    return np.dot(_ones(d.shape[0]), d) if _xp(d) is np else d.sum(dim=0)
 
 
 def _relu(z):
@@ -168,9 +201,20 @@ def loss_grad_z(loss: str, output: Activation, z, a, y):
     bce with sigmoid and ce with softmax: the famous simplification
     dL/dz = (a - y) / n -- true *only* for these pairs.
     """
+    return loss_and_grad_z(loss, output, z, a, y)[1]
+
+
+def loss_and_grad_z(loss: str, output: Activation, z, a, y):
+    """(loss value, dL/dz) in one pass, sharing the error a - y."""
     n, k = y.shape
+    error = a - y                                   # (n, k)
     if loss == "mse":
-        return output.backward(z, a, (2.0 / (n * k)) * (a - y))
+        # mean of squares = (e . e) / (n k); dL/da = 2 e / (n k)
+        value = float(np.vdot(error, error)) / (n * k) if _xp(error) is np \
+            else float((error * error).mean())
+        error *= 2.0 / (n * k)
+        return value, output.backward(z, a, error)
     if loss in ("bce", "ce"):
-        return (a - y) / n
+        error *= 1.0 / n
+        return loss_value(loss, z, a, y), error
     raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")

@@ -67,7 +67,8 @@ class ManualMLP(Network):
         Zs, As = [], [X]
         last = len(self.weights) - 1
         for l, (W, b) in enumerate(self.weights):
-            Z = As[-1] @ W + b                       # (n, fan_in) @ (fan_in, fan_out) + (fan_out,)
+            Z = F.matmul(As[-1], W)                  # (n, fan_in) @ (fan_in, fan_out)
+            Z += b                                   # + b (fan_out,), added to every row
             f = self.output_f if l == last else self.hidden_f
             Zs.append(Z)
             As.append(f.forward(Z))                  # A_l = f(Z_l)
@@ -75,18 +76,22 @@ class ManualMLP(Network):
 
     def backward(self, Zs, As, Y, loss: str):
         """Gradients [(dW, db), ...] of the mean loss, from the forward cache."""
+        # output layer: delta_L = dL/dZ_L (n, k); 1/n lives inside it
+        _, delta = F.loss_and_grad_z(loss, self.output_f, Zs[-1], As[-1], Y)
+        return self.backward_from(delta, Zs, As)
+
+    def backward_from(self, delta, Zs, As):
+        """Walk the layers from the output error delta_L = dL/dZ_L back to the input."""
         L = len(self.weights)
         grads = [None] * L
-        # output layer: delta_L = dL/dZ_L (n, k); 1/n lives inside it
-        delta = F.loss_grad_z(loss, self.output_f, Zs[-1], As[-1], Y)
         for l in range(L - 1, -1, -1):
             W, _ = self.weights[l]
-            dW = As[l].T @ delta                     # (fan_in, n) @ (n, fan_out)
-            db = delta.sum(axis=0)                   # (fan_out,)
+            dW = F.matmul(As[l].T, delta)            # (fan_in, n) @ (n, fan_out)
+            db = F.column_sum(delta)                 # (fan_out,): sum of delta's rows
             grads[l] = (dW, db)
             if l > 0:
                 # delta_{l-1} = (delta_l @ W_l.T) * f'(Z_{l-1})     (n, fan_in)
-                delta = self.hidden_f.backward(Zs[l - 1], As[l], delta @ W.T)
+                delta = self.hidden_f.backward(Zs[l - 1], As[l], F.matmul(delta, W.T))
         return grads
 
     def loss_and_grads(self, X, y, loss: str = "mse"):
@@ -94,5 +99,5 @@ class ManualMLP(Network):
         X = self.check_X(X)
         Y = self.targets(y, X.shape[0])
         Zs, As = self.forward(X)
-        value = F.loss_value(loss, Zs[-1], As[-1], Y)
-        return value, self.backward(Zs, As, Y, loss)
+        value, delta = F.loss_and_grad_z(loss, self.output_f, Zs[-1], As[-1], Y)
+        return value, self.backward_from(delta, Zs, As)

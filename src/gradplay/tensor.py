@@ -33,6 +33,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """
     if grad.shape == shape:
         return grad
+    if grad.ndim == 2 and shape == (grad.shape[1],):
+        return F.column_sum(grad)  # a bias broadcast over the rows of a batch
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -98,7 +100,8 @@ class Tensor:
         other = _as_tensor(other)
         A, B = self.data, other.data
         # C = A @ B:  dA = G @ B.T  (n, k)(k, m) ;  dB = A.T @ G
-        return Tensor(A @ B, (self, other), "@", lambda G: (G @ B.T, A.T @ G))
+        return Tensor(F.matmul(A, B), (self, other), "@",
+                      lambda G: (F.matmul(G, B.T), F.matmul(A.T, G)))
 
     def __radd__(self, other) -> Tensor:
         return self + other

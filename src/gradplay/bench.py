@@ -1,0 +1,194 @@
+"""Time every engine on one task, beside the references, in one process.
+
+One "epoch" is a full-batch gradient step: loss and gradients, then an SGD
+update. Every contender starts from the same weights on the same data. The
+references, when installed: PyTorch autograd (``nn.Sequential`` +
+``torch.optim.SGD``), a tight hand-written NumPy loop with preallocated
+buffers, and micrograd. Everything runs on one thread (BLAS and torch), and
+the table says so.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Callable
+
+import numpy as np
+
+from .data import load
+from .network import make_mlp
+from .optim import SGD
+from .train import SCALAR_NODE_CAP
+
+__all__ = ["run_benchmark", "print_table", "numpy_reference_step", "torch_autograd_step"]
+
+
+def _time_per_epoch(step: Callable, epochs: int, repeats: int = 3) -> float:
+    """Median over ``repeats`` of the mean seconds per call of ``step``."""
+    step()  # warm-up
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(epochs):
+            step()
+        runs.append((time.perf_counter() - t0) / epochs)
+    return statistics.median(runs)
+
+
+def engine_step(model, X, y, loss: str, lr: float) -> Callable:
+    opt = SGD(lr)
+    params = model.parameters()
+
+    def step():
+        _, grads = model.loss_and_grads(X, y, loss)
+        opt.step(params, [g for pair in grads for g in pair])
+    return step
+
+
+def numpy_reference_step(weights, X, y, activation: str, lr: float) -> Callable:
+    """The tightest NumPy training step we could write by hand for sigmoid or
+    tanh hidden layers, a sigmoid output and MSE: every buffer preallocated,
+    every ufunc writing in place with ``out=``, BLAS (np.dot) for products
+    and for column sums (1^T D), sigmoid as (1 + tanh(z/2)) / 2."""
+    Ws = [W.copy() for W, _ in weights]
+    bs = [b.copy() for _, b in weights]
+    n = X.shape[0]
+    Y = y.reshape(n, -1).astype(np.float64)
+    ones = np.ones(n)
+    A = [X] + [np.empty((n, W.shape[1])) for W in Ws]
+    D = [np.empty((n, W.shape[1])) for W in Ws]
+    T = [np.empty((n, W.shape[1])) for W in Ws]
+    dW = [np.empty_like(W) for W in Ws]
+    db = [np.empty_like(b) for b in bs]
+    scale = 2.0 / Y.size
+    L = len(Ws)
+
+    def sigmoid_(a):  # in place: a <- (1 + tanh(a/2)) / 2
+        a *= 0.5
+        np.tanh(a, out=a)
+        a *= 0.5
+        a += 0.5
+
+    def step():
+        for l in range(L):
+            np.dot(A[l], Ws[l], out=A[l + 1])
+            A[l + 1] += bs[l]
+            if l == L - 1 or activation == "sigmoid":
+                sigmoid_(A[l + 1])
+            else:
+                np.tanh(A[l + 1], out=A[l + 1])
+        # delta_L = 2 (a - y) / (n k) * a (1 - a)
+        d, a, t = D[-1], A[-1], T[-1]
+        np.subtract(a, Y, out=d)
+        np.multiply(a, a, out=t)
+        np.subtract(a, t, out=t)
+        t *= scale
+        d *= t
+        for l in range(L - 1, -1, -1):
+            np.dot(A[l].T, D[l], out=dW[l])
+            np.dot(ones, D[l], out=db[l])
+            if l > 0:
+                np.dot(D[l], Ws[l].T, out=D[l - 1])
+                a, t = A[l], T[l - 1]
+                if activation == "sigmoid":
+                    np.multiply(a, a, out=t)
+                    np.subtract(a, t, out=t)
+                else:
+                    np.multiply(a, a, out=t)
+                    np.subtract(1.0, t, out=t)
+                D[l - 1] *= t
+            dW[l] *= lr
+            Ws[l] -= dW[l]
+            db[l] *= lr
+            bs[l] -= db[l]
+    return step
+
+
+def torch_autograd_step(weights, X, y, activation: str, output: str, loss: str, lr: float):
+    """PyTorch's idiom: nn.Sequential, a loss module, backward(), optim.SGD."""
+    import torch
+    from torch import nn
+    layers = []
+    for i, (W, b) in enumerate(weights):
+        lin = nn.Linear(*W.shape).double()
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W.T.copy()))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers.append(lin)
+        if i < len(weights) - 1:
+            layers.append({"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}[activation]())
+    if loss == "mse":
+        layers.append(nn.Sigmoid())
+    net = nn.Sequential(*layers)
+    criterion = nn.MSELoss() if loss == "mse" else nn.BCEWithLogitsLoss()
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    Xt = torch.from_numpy(X)
+    Yt = torch.from_numpy(y.reshape(-1, 1).astype(np.float64))
+
+    def step():
+        opt.zero_grad()
+        criterion(net(Xt), Yt).backward()
+        opt.step()
+    return step
+
+
+def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: str = "sigmoid",
+                  loss: str = "mse", lr: float = 0.5, seed: int = 0,
+                  include_scalar: bool = True) -> list[dict]:
+    """Rows of {name, us_per_epoch, ratio, note}; ratio = torch autograd time / this time
+    (above 1 means faster than PyTorch)."""
+    from threadpoolctl import threadpool_limits
+    ds = load("moons", n_samples=max(n, 4), noise=0.2, seed=42, test_size=0.0)
+    X, y = ds.X_train[:n], ds.y_train[:n].astype(np.float64)
+    sizes = list(sizes)
+    rows = []
+    with threadpool_limits(1):
+        weights = make_mlp(sizes, activation, "sigmoid", seed=seed).get_weights()
+
+        def add(name, step, n_epochs=epochs, note=""):
+            rows.append({"name": name, "seconds": _time_per_epoch(step, n_epochs), "note": note})
+
+        try:
+            import torch
+            torch.set_num_threads(1)
+            add("PyTorch autograd (reference)",
+                torch_autograd_step(weights, X, y, activation, "sigmoid", loss, lr))
+        except ImportError:
+            pass
+        if loss == "mse" and activation in ("sigmoid", "tanh"):
+            add("hand-tuned NumPy (out= buffers)",
+                numpy_reference_step(weights, X, y, activation, lr))
+        for engine in ("manual", "tensor", "scalar"):
+            model = make_mlp(sizes, activation, "sigmoid", engine=engine, seed=seed)
+            model.set_weights(weights)
+            if engine == "scalar":
+                n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+                if not include_scalar or n_weights * n > 5 * SCALAR_NODE_CAP:
+                    rows.append({"name": "gradplay scalar", "seconds": None,
+                                 "note": "skipped: graph too large"})
+                    continue
+                add("gradplay scalar", engine_step(model, X, y, loss, lr), max(2, epochs // 100),
+                    note=f"{max(2, epochs // 100)} epochs")
+            else:
+                add(f"gradplay {engine}", engine_step(model, X, y, loss, lr))
+    ref = rows[0]["seconds"] if rows and rows[0]["name"].startswith("PyTorch") else None
+    for r in rows:
+        r["us_per_epoch"] = None if r["seconds"] is None else r["seconds"] * 1e6
+        r["ratio"] = None if ref is None or r["seconds"] is None else ref / r["seconds"]
+    title = (f"{'-'.join(map(str, sizes))} {activation}, {loss}, {n} points, full batch, "
+             f"1 thread")
+    for r in rows:
+        r["task"] = title
+    return rows
+
+
+def print_table(rows: list[dict], stream) -> None:
+    if rows:
+        stream.write(f"task: {rows[0]['task']}\n")
+    stream.write(f"{'contender':34s} {'us/epoch':>10s} {'vs PyTorch':>11s}  note\n")
+    for r in rows:
+        us = "-" if r["us_per_epoch"] is None else f"{r['us_per_epoch']:10.1f}"
+        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}x"
+        stream.write(f"{r['name']:34s} {us:>10s} {ratio:>11s}  {r['note']}\n")
+    stream.write("(ratio = PyTorch time / contender time: above 1 is faster than PyTorch)\n")

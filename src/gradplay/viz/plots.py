@@ -1,0 +1,206 @@
+"""Figures of data, training and what a network has learned (matplotlib).
+
+The numbers behind the pictures come from two small functions, tested like
+the rest of the library: ``decision_grid`` (the model's output over a grid
+covering the data) and ``hidden_grids`` (each hidden neuron's output over the
+same grid). The figure functions only draw them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Grid", "decision_grid", "hidden_grids", "grid_bounds", "plot_dataset",
+           "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "save_figures"]
+
+CLASS_COLORS = ["#e8743b", "#2e86de", "#19a979", "#c23b6b", "#8e6cbd", "#b3a23a",
+                "#5c5c5c", "#13a4b4", "#945ecf", "#d4526e"]
+
+
+@dataclass
+class Grid:
+    """A model evaluated on a regular grid: xs (r,), ys (r,), values (r, r) or (r, r, k)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    values: np.ndarray
+
+    @property
+    def extent(self) -> tuple:
+        return (self.xs[0], self.xs[-1], self.ys[0], self.ys[-1])
+
+
+def grid_bounds(X: np.ndarray, margin: float = 0.5) -> tuple:
+    """(x_min, x_max, y_min, y_max) of the data, widened by ``margin``."""
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    return (lo[0], hi[0], lo[1], hi[1])
+
+
+def _mesh(bounds: tuple, resolution: int):
+    xs = np.linspace(bounds[0], bounds[1], resolution)
+    ys = np.linspace(bounds[2], bounds[3], resolution)
+    gx, gy = np.meshgrid(xs, ys)                     # (r, r) each; row i is y = ys[i]
+    return xs, ys, np.c_[gx.ravel(), gy.ravel()]     # points (r*r, 2)
+
+
+def decision_grid(model, bounds: tuple, resolution: int = 100) -> Grid:
+    """The model's output at every point of a resolution x resolution grid.
+
+    values[i, j] is the prediction at (xs[j], ys[i]): a probability for a
+    sigmoid output, a (k,) vector of class probabilities for softmax.
+    """
+    xs, ys, points = _mesh(bounds, resolution)
+    out = np.asarray(model.predict(points))
+    return Grid(xs, ys, out.reshape(resolution, resolution, *out.shape[1:]))
+
+
+def hidden_grids(model, bounds: tuple, resolution: int = 40) -> list[Grid]:
+    """For each hidden layer, every neuron's output over the grid: values (r, r, units)."""
+    xs, ys, points = _mesh(bounds, resolution)
+    layers = model.forward_layers(points)[1:-1]
+    return [Grid(xs, ys, np.asarray(a).reshape(resolution, resolution, -1)) for a in layers]
+
+
+def class_map(grid: Grid) -> np.ndarray:
+    """Predicted class at each grid point: (r, r) ints."""
+    if grid.values.ndim == 3:
+        return grid.values.argmax(axis=2)
+    return (grid.values >= 0.5).astype(int)
+
+
+# ---------------------------------------------------------------------- figures
+def _plt():
+    import matplotlib
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:  # pragma: no cover
+            matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _scatter(ax, X, y, marker="o", edge="white", label_prefix="", size=18):
+    for k in np.unique(y):
+        pts = X[y == k]
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, c=CLASS_COLORS[int(k) % 10], marker=marker,
+                   edgecolors=edge, linewidths=0.6, label=f"{label_prefix}class {k}")
+
+
+def plot_dataset(data, ax=None):
+    """Train points as dots, test points as crosses."""
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    _scatter(ax, data.X_train, data.y_train, label_prefix="train ")
+    if len(data.y_test):
+        _scatter(ax, data.X_test, data.y_test, marker="X", edge="black", label_prefix="test ",
+                 size=30)
+    ax.set_title(f"{data.name}: {len(data.y_train)} train (dots), {len(data.y_test)} test (X)")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(fontsize=7, loc="best")
+    return ax.figure
+
+
+def plot_loss(history, ax=None, log: bool = True):
+    """Train and test loss per epoch (log scale), and accuracy on a twin axis."""
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(history.epochs, history.loss, label="train loss", color="#2e86de")
+    if not np.all(np.isnan(history.test_loss)):
+        ax.plot(history.epochs, history.test_loss, label="test loss", color="#e8743b")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax2 = ax.twinx()
+    ax2.plot(history.epochs, history.test_accuracy, color="#19a979", alpha=0.6, lw=1,
+             label="test accuracy")
+    ax2.set_ylabel("test accuracy")
+    ax2.set_ylim(0, 1.02)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="center right")
+    ax.set_title("training loss")
+    return ax.figure
+
+
+def _boundary(ax, model, grid, X, y, title):
+    values = grid.values
+    if values.ndim == 2:
+        ax.contourf(grid.xs, grid.ys, values, levels=np.linspace(0, 1, 21), cmap="RdBu_r",
+                    alpha=0.75, vmin=0, vmax=1)
+        ax.contour(grid.xs, grid.ys, values, levels=[0.5], colors="black", linewidths=1.2)
+    else:
+        from matplotlib.colors import ListedColormap
+        k = values.shape[2]
+        ax.contourf(grid.xs, grid.ys, class_map(grid), levels=np.arange(k + 1) - 0.5,
+                    cmap=ListedColormap(CLASS_COLORS[:k]), alpha=0.45)
+    _scatter(ax, X, y, size=14)
+    ax.set_title(title)
+    ax.set_xlim(grid.xs[0], grid.xs[-1])
+    ax.set_ylim(grid.ys[0], grid.ys[-1])
+
+
+def plot_decision_boundary(model, data, resolution: int = 150):
+    """Prediction beside ground truth: the model's labels for the test points
+    over its probability map (left), and the true labels (right)."""
+    plt = _plt()
+    X, y = (data.X_test, data.y_test) if len(data.y_test) else (data.X_train, data.y_train)
+    grid = decision_grid(model, grid_bounds(data.X), resolution)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True)
+    pred = np.asarray(model.predict_labels(X))
+    acc = float(np.mean(pred == y))
+    _boundary(left, model, grid, X, pred, f"prediction (accuracy {acc:.1%})")
+    _boundary(right, model, grid, X, y, "ground truth")
+    fig.tight_layout()
+    return fig
+
+
+def plot_hidden_activations(model, data, resolution: int = 60, max_units: int = 16):
+    """What each hidden neuron responds to: its output over the input plane."""
+    plt = _plt()
+    grids = hidden_grids(model, grid_bounds(data.X), resolution)
+    rows = [(l, j) for l, g in enumerate(grids) for j in range(min(g.values.shape[2], max_units))]
+    if not rows:
+        fig, ax = plt.subplots(figsize=(4, 2))
+        ax.text(0.5, 0.5, "no hidden layers", ha="center", va="center")
+        ax.axis("off")
+        return fig
+    cols = min(len(rows), 8)
+    nrows = int(np.ceil(len(rows) / cols))
+    fig, axes = plt.subplots(nrows, cols, figsize=(1.9 * cols, 1.9 * nrows + 0.4), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, (l, j) in zip(axes.ravel(), rows):
+        g = grids[l]
+        ax.imshow(g.values[:, :, j], origin="lower", extent=g.extent, cmap="RdBu_r",
+                  aspect="auto")
+        ax.set_title(f"layer {l + 1}, unit {j + 1}", fontsize=8)
+    fig.suptitle(f"hidden neurons ({model.activation}): output over the input plane")
+    fig.tight_layout()
+    return fig
+
+
+def save_figures(model, data, history, directory) -> dict:
+    """Write the four standard PNGs; returns {name: path}."""
+    from pathlib import Path
+    plt = _plt()
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {
+        f"{data.name}_dataset.png": plot_dataset(data),
+        "training_loss.png": plot_loss(history),
+        "decision_boundary.png": plot_decision_boundary(model, data),
+        "hidden_activations.png": plot_hidden_activations(model, data),
+    }
+    paths = {}
+    for name, fig in figures.items():
+        fig.savefig(out / name, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        paths[name] = out / name
+    return paths
