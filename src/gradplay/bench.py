@@ -135,12 +135,16 @@ def torch_autograd_step(weights, X, y, activation: str, output: str, loss: str, 
 
 def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: str = "sigmoid",
                   loss: str = "mse", lr: float = 0.5, seed: int = 0,
-                  include_scalar: bool = True) -> list[dict]:
+                  include_scalar: bool = True, data=None) -> list[dict]:
     """Rows of {name, us_per_epoch, ratio, note}; ratio = torch autograd time / this time
-    (above 1 means faster than PyTorch)."""
+    (above 1 means faster than PyTorch). ``data``: (X, y) to use instead of
+    ``n`` two-moons points."""
     from threadpoolctl import threadpool_limits
-    ds = load("moons", n_samples=max(n, 4), noise=0.2, seed=42, test_size=0.0)
-    X, y = ds.X_train[:n], ds.y_train[:n].astype(np.float64)
+    if data is None:
+        ds = load("moons", n_samples=max(n, 4), noise=0.2, seed=42, test_size=0.0)
+        data = (ds.X_train[:n], ds.y_train[:n])
+    X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1], dtype=np.float64)
+    n = len(y)
     sizes = list(sizes)
     rows = []
     with threadpool_limits(1):

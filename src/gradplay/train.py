@@ -124,6 +124,11 @@ class Trainer:
 
     def step(self) -> bool:
         """Train one epoch. Returns False (and sets history.stopped) if it diverged."""
+        # overflow is expected when training diverges; the guard below reports it
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._step()
+
+    def _step(self) -> bool:
         model = self.model
         if self.schedule is not None:
             self.optimizer.lr = self.schedule(self.lr0, self.epoch)

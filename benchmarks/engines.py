@@ -1,0 +1,50 @@
+"""Engines side by side with PyTorch CPU (one thread), on three tasks.
+
+1. The mlp-play preset: 2-4-1 sigmoid, MSE, its 500 training points, 5,000
+   full-batch epochs (the NumPy reference is a hand-tuned loop with
+   preallocated buffers).
+2. 2-16-16-1 tanh with binary cross-entropy on 1,000 points.
+3. 2-64-64-1 tanh with binary cross-entropy on 10,000 points, where the
+   matrix products, not Python's per-op overhead, take the time.
+
+Every contender starts from identical weights on identical data; the ratio
+column is PyTorch autograd's time divided by the contender's.
+
+    OMP_NUM_THREADS=1 python benchmarks/engines.py [--quick]
+"""
+
+import argparse
+import os
+import sys
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+from gradplay.bench import print_table, run_benchmark  # noqa: E402
+from gradplay.data import load  # noqa: E402
+from gradplay.presets import PRESETS  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer epochs")
+    args = parser.parse_args()
+    p = PRESETS["mlp-play"]
+    ds = load(p["dataset"], n_samples=p["samples"], noise=p["noise"], seed=p["data_seed"],
+              test_size=p["test_size"])
+    tasks = [
+        dict(sizes=[2, 4, 1], activation="sigmoid", loss="mse", lr=p["lr"],
+             epochs=500 if args.quick else p["epochs"], data=(ds.X_train, ds.y_train)),
+        dict(sizes=[2, 16, 16, 1], activation="tanh", loss="bce", n=1000,
+             epochs=200 if args.quick else 1000),
+        dict(sizes=[2, 64, 64, 1], activation="tanh", loss="bce", n=10_000,
+             epochs=20 if args.quick else 100, include_scalar=False),
+    ]
+    print("threads: 1 (BLAS and torch)\n")
+    for task in tasks:
+        print_table(run_benchmark(**task), sys.stdout)
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs and run it: system packages
+# (Graphviz's dot, Debian's Chromium for the browser test) when missing and
+# we are root, a virtual environment with gradplay[dev], then pytest.
+#   bash scripts/run-tests.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 MPLBACKEND=Agg
+# One BLAS/OpenMP thread: these machines are shared, and extra threads only add noise.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+unset PYTHONDONTWRITEBYTECODE
+need=()
+command -v dot >/dev/null || need+=(graphviz)
+command -v chromium >/dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    else
+        echo "note: ${need[*]} missing and not root: the tests that need them will skip" >&2
+    fi
+fi
+bash scripts/setup.sh dev
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,91 @@
+"""The gradplay command line."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gradplay import interop
+from gradplay.cli import main
+from gradplay.data import load
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_train_json_last_line_has_fractions(capsys):
+    code, out, _ = run(capsys, "train", "--preset", "xor", "--json", "--quiet")
+    assert code == 0
+    metrics = json.loads(out.strip().splitlines()[-1])
+    for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+        assert key in metrics
+    assert 0.95 <= metrics["test_accuracy"] <= 1.0 and metrics["train_loss"] < 0.2
+
+
+def test_flags_override_the_preset(capsys):
+    code, out, _ = run(capsys, "train", "--preset", "mlp-play", "--epochs", "3", "--json")
+    assert code == 0 and json.loads(out.splitlines()[-1])["epochs"] == 3
+    assert "2-4-1 MLP, sigmoid hidden, sigmoid output (manual engine)" in out
+
+
+def test_figures_and_saved_model(tmp_path, capsys):
+    model_path = tmp_path / "model.json"
+    code, out, _ = run(capsys, "train", "--dataset", "circles", "--samples", "200",
+                       "--hidden", "6,4", "--epochs", "50", "--figures", str(tmp_path / "fig"),
+                       "--save", str(model_path))
+    assert code == 0
+    for name in ("circles_dataset.png", "training_loss.png", "decision_boundary.png",
+                 "hidden_activations.png"):
+        png = (tmp_path / "fig" / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    model = interop.load(model_path)
+    assert model.sizes == [2, 6, 4, 1]
+    ds = load("circles", n_samples=200, noise=0.2, seed=42)
+    assert np.all((model.predict(ds.X) >= 0) & (model.predict(ds.X) <= 1))
+
+
+def test_multiclass_from_the_command_line(capsys):
+    code, out, _ = run(capsys, "train", "--dataset", "spiral", "--classes", "3", "--hidden",
+                       "16", "--optimizer", "adam", "--lr", "0.05", "--epochs", "100",
+                       "--json")
+    assert code == 0
+    assert "softmax output" in out and json.loads(out.splitlines()[-1])["train_accuracy"] > 0.5
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "--lr", "-1"], r"lr \(learning rate\) must be a number > 0"),
+    (["train", "--samples", "2"], "n_samples must be a whole number"),
+    (["train", "--engine", "tensor", "--device", "cpu"], "--device needs --engine manual"),
+    (["train", "--csv", "/nonexistent/file.csv"], "error"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert __import__("re").search(message, err)
+
+
+def test_diverging_run_says_so(capsys):
+    code, out, _ = run(capsys, "train", "--output", "linear", "--loss", "mse", "--activation",
+                       "relu", "--lr", "1e7", "--epochs", "20")
+    assert code == 1 and "lower the learning rate" in out
+
+
+def test_bench_prints_a_table_with_ratios(capsys):
+    code, out, _ = run(capsys, "bench", "--epochs", "3", "--samples", "40")
+    assert code == 0
+    assert "gradplay manual" in out and "gradplay tensor" in out and "vs PyTorch" in out
+    assert "PyTorch autograd (reference)" in out and "1.00x" in out
+
+
+def test_python_dash_m_and_console_script():
+    out = subprocess.run([sys.executable, "-m", "gradplay", "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0
+    for command in ("app", "train", "expr", "bench"):
+        assert command in out.stdout

@@ -1,0 +1,185 @@
+"""The three engines agree with each other and with PyTorch autograd."""
+
+import numpy as np
+import pytest
+
+from gradplay import Tensor, make_mlp
+from gradplay import functional as F
+from gradplay.network import init_weights
+
+torch = pytest.importorskip("torch")
+tnn = torch.nn.functional
+
+ENGINES = ("scalar", "tensor", "manual")
+TORCH_ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+             "leaky_relu": tnn.leaky_relu, "softplus": tnn.softplus, "linear": lambda t: t,
+             "softmax": lambda t: torch.softmax(t, dim=1)}
+
+CASES = [  # sizes, hidden activation, output, loss
+    ([2, 4, 1], "sigmoid", "sigmoid", "mse"),
+    ([2, 4, 1], "sigmoid", "sigmoid", "bce"),
+    ([2, 8, 4, 1], "tanh", "sigmoid", "bce"),
+    ([3, 5, 1], "relu", "linear", "mse"),
+    ([2, 6, 3], "leaky_relu", "softmax", "ce"),
+    ([2, 3, 3], "softplus", "softmax", "mse"),
+    ([2, 5, 2, 2], "tanh", "sigmoid", "mse"),  # two sigmoid outputs
+]
+
+
+def torch_loss_and_grads(weights, X, y, activation, output, loss):
+    params = [torch.tensor(a, requires_grad=True) for W, b in weights for a in (W, b)]
+    h = torch.tensor(X)
+    n_layers = len(weights)
+    for l in range(n_layers):
+        z = h @ params[2 * l] + params[2 * l + 1]
+        h = TORCH_ACT[activation](z) if l < n_layers - 1 else z
+    k = weights[-1][0].shape[1]
+    yt = torch.tensor(y)
+    if loss == "mse":
+        a = TORCH_ACT[output](z)
+        target = tnn.one_hot(yt.long(), k).double() if output == "softmax" else \
+            yt.double().reshape(len(y), -1)
+        value = ((a - target) ** 2).mean()
+    elif loss == "bce":
+        value = tnn.binary_cross_entropy_with_logits(z, yt.double().reshape(len(y), -1))
+    else:
+        value = tnn.cross_entropy(z, yt.long())
+    value.backward()
+    return value.item(), [p.grad.numpy() for p in params]
+
+
+@pytest.mark.parametrize("sizes,activation,output,loss", CASES)
+def test_engines_agree_with_each_other_and_torch(sizes, activation, output, loss):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(9, sizes[0]))
+    if output == "softmax":
+        y = rng.integers(0, sizes[-1], 9)
+    elif sizes[-1] > 1:
+        y = rng.integers(0, 2, (9, sizes[-1])).astype(float)
+    else:
+        y = rng.integers(0, 2, 9).astype(float)
+    results = {}
+    for engine in ENGINES:
+        model = make_mlp(sizes, activation, output, engine=engine, seed=3, init="normal")
+        results[engine] = model.loss_and_grads(X, y, loss)
+    ref_loss, ref_grads = torch_loss_and_grads(model.get_weights(), X, y, activation, output,
+                                               loss)
+    for engine, (value, grads) in results.items():
+        flat = [g for pair in grads for g in pair]
+        assert value == pytest.approx(ref_loss, abs=1e-12), engine
+        for ours, theirs in zip(flat, ref_grads):
+            assert ours.shape == theirs.shape
+            np.testing.assert_allclose(ours, theirs, atol=1e-12, rtol=1e-9, err_msg=engine)
+    a, b = results["scalar"][1], results["manual"][1]
+    for (dWa, dba), (dWb, dbb) in zip(a, b):
+        assert np.max(np.abs(dWa - dWb)) < 1e-9 and np.max(np.abs(dba - dbb)) < 1e-9
+
+
+def test_same_seed_gives_same_weights_on_every_engine():
+    ws = [make_mlp([2, 4, 3, 1], engine=e, seed=11).get_weights() for e in ENGINES]
+    for other in ws[1:]:
+        for (W1, b1), (W2, b2) in zip(ws[0], other):
+            assert np.array_equal(W1, W2) and np.array_equal(b1, b2)
+
+
+def test_get_set_weights_and_predict_shapes():
+    model = make_mlp([2, 4, 1], engine="manual", seed=0)
+    ws = model.get_weights()
+    assert [W.shape for W, _ in ws] == [(2, 4), (4, 1)] and [b.shape for _, b in ws] == [(4,), (1,)]
+    assert all(W.dtype == np.float64 for W, _ in ws)
+    ws[0][0][:] = 0  # a copy: the model is untouched
+    assert not np.all(model.get_weights()[0][0] == 0)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    assert model.predict(X).shape == (5,)
+    soft = make_mlp([2, 4, 3], output="softmax", seed=0)
+    p = soft.predict(X)
+    assert p.shape == (5, 3) and np.allclose(p.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match=r"layer 0: expected W \(2, 4\)"):
+        model.set_weights([(np.zeros((3, 4)), np.zeros(4)), ws[1]])
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
+        model.predict(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"sizes": [2, 0, 1]}, r"sizes\[1\] must be a whole number >= 1"),
+    ({"sizes": [2]}, "at least an input and an output"),
+    ({"activation": "swish"}, "activation must be one of"),
+    ({"output": "relu6"}, "output must be one of"),
+    ({"engine": "jax"}, "engine must be one of"),
+    ({"init": "orthogonal"}, "init must be one of"),
+])
+def test_invalid_settings_name_the_field(kwargs, message):
+    args = {"sizes": [2, 4, 1], **kwargs}
+    with pytest.raises(ValueError, match=message):
+        make_mlp(**args)
+
+
+def test_loss_must_fit_the_output():
+    model = make_mlp([2, 3, 1], output="linear")
+    with pytest.raises(ValueError, match="'bce'.*needs output 'sigmoid'"):
+        model.loss_and_grads(np.zeros((2, 2)), np.zeros(2), "bce")
+
+
+def test_inits_have_the_documented_scale():
+    big = init_weights([400, 300], "xavier", seed=0)[0][0]
+    r = np.sqrt(6 / 700)
+    assert big.max() <= r and big.min() >= -r and big.std() == pytest.approx(r / np.sqrt(3), rel=0.05)
+    he = init_weights([400, 300], "he", seed=0)[0][0]
+    assert he.std() == pytest.approx(np.sqrt(2 / 400), rel=0.05)
+    uni = init_weights([400, 300], "uniform", seed=0)[0][0]
+    assert uni.min() >= -1 and uni.max() <= 1 and uni.std() == pytest.approx(1 / np.sqrt(3), rel=0.05)
+
+
+# ---------------------------------------------------------------- tensor engine ops
+def test_tensor_ops_with_broadcasting_match_torch():
+    rng = np.random.default_rng(1)
+    a, b, c = rng.normal(size=(4, 3)), rng.normal(size=(3,)), rng.normal(size=(3, 2))
+    ta, tb, tc = Tensor(a), Tensor(b), Tensor(c)
+    out = (((ta * tb + 1.0) / (tb * tb + 2.0) - ta) @ tc).tanh().sigmoid()
+    out = (out ** 2).sum(axis=0).mean() + (ta.T.reshape(12) * 0.5).exp().sum() + \
+        (ta * ta + 1).log().mean(axis=1).sum()
+    out.backward()
+    A, B, C = (torch.tensor(x, requires_grad=True) for x in (a, b, c))
+    ref = (((A * B + 1.0) / (B * B + 2.0) - A) @ C).tanh().sigmoid()
+    ref = (ref ** 2).sum(dim=0).mean() + (A.T.reshape(12) * 0.5).exp().sum() + \
+        (A * A + 1).log().mean(dim=1).sum()
+    ref.backward()
+    assert float(out.data) == pytest.approx(ref.item(), rel=1e-12)
+    for ours, theirs in ((ta, A), (tb, B), (tc, C)):
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_tensor_reused_node_accumulates_and_needs_scalar_output():
+    x = Tensor(np.array([1.0, 2.0]))
+    y = (x * x + x).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad, 2 * x.data + 1)
+    with pytest.raises(ValueError, match="scalar output"):
+        (x * 2).backward()
+
+
+# ---------------------------------------------------------------- functional
+@pytest.mark.parametrize("name", sorted(F.ACTIVATIONS))
+def test_activation_derivatives_match_torch(name):
+    z = np.linspace(-4, 4, 41).reshape(-1, 1) + 0.013
+    f = F.ACTIVATIONS[name]
+    a = f.forward(z)
+    g = np.cos(z)
+    zt = torch.tensor(z, requires_grad=True)
+    at = TORCH_ACT[name](zt)
+    (at * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(a, at.detach().numpy(), atol=1e-15)
+    np.testing.assert_allclose(f.backward(z, a, g), zt.grad.numpy(), atol=1e-14)
+
+
+def test_sigmoid_and_losses_are_stable_at_extremes():
+    z = np.array([[-1000.0], [-40.0], [0.0], [40.0], [1000.0]])
+    s = F.sigmoid(z)
+    assert np.all(np.isfinite(s)) and s[0, 0] == 0.0 and s[-1, 0] == 1.0
+    y = np.array([[1.0], [1.0], [0.0], [0.0], [0.0]])
+    bce = F.loss_value("bce", z, s, y)
+    ref = tnn.binary_cross_entropy_with_logits(torch.tensor(z), torch.tensor(y)).item()
+    assert np.isfinite(bce) and bce == pytest.approx(ref, rel=1e-12)
+    zz = np.array([[1000.0, -1000.0, 0.0]])
+    ce = F.loss_value("ce", zz, F.softmax(zz), np.array([[0.0, 1.0, 0.0]]))
+    assert ce == pytest.approx(2000.0)
