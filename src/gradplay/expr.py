@@ -1,0 +1,506 @@
+"""A small, safe expression language that builds ``Value`` graphs.
+
+    out, leaves = evaluate("(a * b + c).tanh()", a=2.0, b=-3.0, c=10.0)
+    leaves["a"].grad   # d out / d a, filled by backward()
+
+The text is read by a hand-written tokenizer and recursive-descent parser;
+it is never given to ``eval``, ``exec``, ``compile`` or ``ast``, so nothing a
+user types can reach Python itself. The grammar is all there is::
+
+    expr     := term (('+' | '-') term)*
+    term     := unary (('*' | '/') unary)*
+    unary    := ('-' | '+') unary | power
+    power    := postfix ('**' exponent)?          exponent: a plain number
+    postfix  := primary ('.' FUNCTION '(' [number] ')')*
+    primary  := NUMBER | NAME | FUNCTION '(' expr [',' number] ')' | '(' expr ')'
+
+Functions: relu, tanh, sigmoid, leaky_relu(x, slope), exp, log, softplus.
+Anything else -- an unknown name, a string, a subscript, a keyword, text that
+is too long or nested too deep, an exponent that is not a bounded number --
+raises ``ExpressionError`` with the column of the problem.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+from dataclasses import dataclass
+
+from .scalar import Value
+
+__all__ = ["ExpressionError", "evaluate", "parse", "variables", "numeric_gradients",
+           "backward_order", "chain_rule_terms", "FUNCTIONS", "EXAMPLES",
+           "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT"]
+
+MAX_LENGTH = 500      # characters
+MAX_DEPTH = 40        # nested parentheses, unary signs and calls
+MAX_EXPONENT = 64     # |k| in x ** k
+MAX_NAME = 32         # characters in a variable name
+FUNCTIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "exp", "log", "softplus")
+EXAMPLES = {
+    "neuron": "(a * b + c).tanh()",
+    "micrograd": "((a * b + c) ** 2 + relu(b - a)) / 2",
+    "sigmoid neuron": "sigmoid(w1 * x1 + w2 * x2 + b)",
+    "softplus vs relu": "softplus(x) - relu(x)",
+    "log-loss": "-(y * log(p) + (1 - y) * log(1 - p))",
+    "leaky": "leaky_relu(a * b - c, 0.1) + exp(-a ** 2)",
+}
+_ALLOWED = "+-*/(),."
+
+
+class ExpressionError(ValueError):
+    """A problem with an expression. ``column`` is 1-based (None if unknown)."""
+
+    def __init__(self, message: str, column: int | None = None, text: str | None = None):
+        self.message, self.column, self.text = message, column, text
+        where = f" (column {column})" if column else ""
+        super().__init__(message + where)
+
+    def pointer(self) -> str:
+        """The message, the expression and a caret under the column."""
+        lines = [f"error: {self}"]
+        if self.text is not None and self.column and len(self.text) <= 200:
+            shown = self.text.replace("\t", " ").replace("\n", " ")
+            lines += [f"  {_printable(shown)}", "  " + " " * (self.column - 1) + "^"]
+        return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+# ---------------------------------------------------------------------- tokens
+@dataclass(frozen=True)
+class Token:
+    kind: str     # "num", "name", "op", "end"
+    text: str
+    column: int   # 1-based
+
+
+def _describe(ch: str) -> str:
+    if ch in "'\"":
+        return "strings (quotes) are not part of the language"
+    if ch in "[]{}":
+        return "lists, subscripts and braces are not part of the language"
+    if ch in "=:<>!":
+        return f"{ch!r}: comparisons and assignments are not part of the language"
+    if not ch.isprintable():
+        return f"the control character {ch!r} is not allowed"
+    if not ch.isascii():
+        return f"{ch!r}: only ASCII letters, digits and + - * / ** ( ) , . are allowed"
+    return f"unexpected character {ch!r}"
+
+
+def tokenize(text: str) -> list[Token]:
+    if not isinstance(text, str):
+        raise ExpressionError("the expression must be text")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is "
+                              f"{MAX_LENGTH}", MAX_LENGTH + 1, text[:MAX_LENGTH + 1])
+    tokens, i, n = [], 0, len(text)
+    while i < n:
+        ch, col = text[i], i + 1
+        if ch in " \t\r\n":
+            i += 1
+        elif ch.isascii() and (ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit())):
+            j = i
+            while j < n and text[j].isascii() and (text[j].isdigit() or text[j] == "."):
+                j += 1
+            if j < n and text[j] in "eE":
+                k = j + 1
+                if k < n and text[k] in "+-":
+                    k += 1
+                if k < n and text[k].isascii() and text[k].isdigit():
+                    j = k
+                    while j < n and text[j].isascii() and text[j].isdigit():
+                        j += 1
+            literal = text[i:j]
+            try:
+                value = float(literal)
+            except ValueError:
+                raise ExpressionError(f"{literal!r} is not a number", col, text) from None
+            if not math.isfinite(value):
+                raise ExpressionError(f"{literal} is too large for a float", col, text)
+            if j < n and (text[j].isalpha() or text[j] == "_"):
+                raise ExpressionError("a number runs into a name: write 2*a, not 2a", j + 1, text)
+            tokens.append(Token("num", literal, col))
+            i = j
+        elif ch.isascii() and (ch.isalpha() or ch == "_"):
+            j = i
+            while j < n and text[j].isascii() and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            tokens.append(Token("name", text[i:j], col))
+            i = j
+        elif text.startswith("**", i):
+            tokens.append(Token("op", "**", col))
+            i += 2
+        elif ch in _ALLOWED:
+            tokens.append(Token("op", ch, col))
+            i += 1
+        else:
+            raise ExpressionError(_describe(ch), col, text)
+    tokens.append(Token("end", "", n + 1))
+    return tokens
+
+
+# ---------------------------------------------------------------------- syntax tree
+@dataclass(frozen=True)
+class Num:
+    value: float
+    text: str
+    column: int
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    column: int
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str
+    operand: object
+    column: int
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str
+    left: object
+    right: object
+    column: int
+
+
+@dataclass(frozen=True)
+class Pow:
+    base: object
+    exponent: float
+    column: int
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    argument: object
+    slope: float | None
+    column: int
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.pos = 0
+        self.depth = 0
+
+    # helpers
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.pos]
+
+    def error(self, message: str, token: Token | None = None) -> ExpressionError:
+        return ExpressionError(message, (token or self.tok).column, self.text)
+
+    def take(self, text: str | None = None) -> Token:
+        tok = self.tok
+        if text is not None and tok.text != text:
+            found = "the end" if tok.kind == "end" else repr(tok.text)
+            raise self.error(f"expected {text!r} but found {found}")
+        self.pos += 1
+        return tok
+
+    def deeper(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"the expression is nested more than {MAX_DEPTH} levels deep",
+                             token)
+
+    # grammar
+    def parse(self):
+        if self.tok.kind == "end":
+            raise self.error("the expression is empty")
+        node = self.expr()
+        if self.tok.kind != "end":
+            raise self.error(f"unexpected {self.tok.text!r}: expected an operator "
+                             "(+ - * / **) or the end")
+        return node
+
+    def expr(self):
+        node = self.term()
+        while self.tok.text in ("+", "-") and self.tok.kind == "op":
+            op = self.take()
+            node = Binary(op.text, node, self.term(), op.column)
+        return node
+
+    def term(self):
+        node = self.unary()
+        while self.tok.text in ("*", "/") and self.tok.kind == "op":
+            op = self.take()
+            node = Binary(op.text, node, self.unary(), op.column)
+        return node
+
+    def unary(self):
+        if self.tok.kind == "op" and self.tok.text in ("-", "+"):
+            op = self.take()
+            self.deeper(op)
+            operand = self.unary()
+            self.depth -= 1
+            return Unary(op.text, operand, op.column) if op.text == "-" else operand
+        return self.power()
+
+    def power(self):
+        base = self.postfix()
+        if self.tok.text == "**":
+            op = self.take()
+            return Pow(base, self.exponent(), op.column)
+        return base
+
+    def exponent(self) -> float:
+        """A bounded constant: a number, a signed number, (number), or number ** number."""
+        tok = self.tok
+        sign = 1.0
+        while self.tok.kind == "op" and self.tok.text in ("-", "+"):
+            self.deeper(self.tok)
+            sign *= -1.0 if self.take().text == "-" else 1.0
+        if self.tok.text == "(":
+            self.deeper(self.take())
+            value = self.exponent()
+            self.take(")")
+            self.depth -= 1
+        elif self.tok.kind == "num":
+            value = float(self.take().text)
+        else:
+            raise self.error("the exponent must be a plain number, like a**2 or a**-0.5 "
+                             "(a variable exponent is not supported)", tok)
+        if self.tok.text == "**":  # right-associative: 2**3**2 = 2**(3**2)
+            op = self.take()
+            inner = self.exponent()
+            if abs(value) > MAX_EXPONENT or abs(inner) > MAX_EXPONENT:
+                raise self.error(f"exponents are limited to +-{MAX_EXPONENT}", op)
+            try:
+                value = value ** inner
+            except (ZeroDivisionError, OverflowError):
+                raise self.error("this exponent has no finite value", op) from None
+            if isinstance(value, complex):
+                raise self.error("this exponent is not a real number", op)
+        value *= sign
+        if abs(value) > MAX_EXPONENT:
+            raise self.error(f"the exponent {value:g} is too large: exponents are limited to "
+                             f"+-{MAX_EXPONENT}", tok)
+        return value
+
+    def postfix(self):
+        node = self.primary()
+        while self.tok.text == ".":
+            dot = self.take()
+            name = self.tok
+            if name.kind != "name":
+                raise self.error("after '.' write a function such as .tanh()", name)
+            if name.text not in FUNCTIONS:
+                raise self.error(f"unknown method .{name.text}(): the methods are "
+                                 f"{', '.join(FUNCTIONS)}", name)
+            self.take()
+            if self.tok.text != "(":
+                raise self.error(f"call it: .{name.text}()")
+            self.deeper(self.take("("))
+            slope = self.slope(name) if self.tok.text != ")" else None
+            self.take(")")
+            self.depth -= 1
+            node = Call(name.text, node, slope, dot.column)
+        return node
+
+    def slope(self, function: Token) -> float:
+        if function.text != "leaky_relu":
+            raise self.error(f"{function.text}() takes no extra argument")
+        tok = self.tok
+        sign = 1.0
+        if self.tok.text == "-":
+            self.take()
+            sign = -1.0
+        if self.tok.kind != "num":
+            raise self.error("the slope of leaky_relu must be a plain number, like 0.01", tok)
+        value = sign * float(self.take().text)
+        if not -1.0 <= value <= 1.0:
+            raise self.error(f"the slope of leaky_relu must be in [-1, 1], got {value:g}", tok)
+        return value
+
+    def primary(self):
+        tok = self.tok
+        if tok.kind == "num":
+            self.take()
+            return Num(float(tok.text), tok.text, tok.column)
+        if tok.kind == "name":
+            return self.name()
+        if tok.text == "(":
+            self.deeper(self.take())
+            node = self.expr()
+            self.take(")")
+            self.depth -= 1
+            return node
+        if tok.kind == "end":
+            raise self.error("the expression ends too early: a number, a name or '(' is "
+                             "missing")
+        raise self.error(f"unexpected {tok.text!r}: expected a number, a name or '('")
+
+    def name(self):
+        tok = self.take()
+        name = tok.text
+        if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+            raise self.error(f"{name!r} is a Python keyword; it has no meaning here", tok)
+        if name.startswith("_"):
+            raise self.error(f"names may not start with '_': {name!r}", tok)
+        if self.tok.text == "(":
+            if name not in FUNCTIONS:
+                raise self.error(f"unknown function {name}(): the functions are "
+                                 f"{', '.join(FUNCTIONS)}", tok)
+            self.deeper(self.take("("))
+            if self.tok.text == ")":
+                raise self.error(f"{name}() needs an argument, like {name}(x)")
+            argument = self.expr()
+            slope = None
+            if self.tok.text == ",":
+                self.take()
+                slope = self.slope(tok)
+            self.take(")")
+            self.depth -= 1
+            return Call(name, argument, slope, tok.column)
+        if name in FUNCTIONS:
+            raise self.error(f"{name} is a function: write {name}(x) or (x).{name}()", tok)
+        if len(name) > MAX_NAME:
+            raise self.error(f"variable names are limited to {MAX_NAME} characters", tok)
+        return Var(name, tok.column)
+
+
+def parse(text: str):
+    """The syntax tree of ``text`` (raises ExpressionError)."""
+    return _Parser(text).parse()
+
+
+def _walk(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, Binary):
+            stack += [n.right, n.left]
+        elif isinstance(n, (Unary,)):
+            stack.append(n.operand)
+        elif isinstance(n, Pow):
+            stack.append(n.base)
+        elif isinstance(n, Call):
+            stack.append(n.argument)
+
+
+def variables(text: str) -> list[str]:
+    """The variable names ``text`` uses, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for n in _walk(parse(text)):
+        if isinstance(n, Var):
+            seen.setdefault(n.name)
+    return list(seen)
+
+
+# ---------------------------------------------------------------------- building Values
+def _build(tree, leaves: dict[str, Value], text: str) -> Value:
+    """Post-order construction of the Value graph (iterative: no recursion limit)."""
+    results: dict[int, Value] = {}
+    stack = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, Num):
+            results[id(node)] = Value(node.value, label=node.text)
+            continue
+        if isinstance(node, Var):
+            results[id(node)] = leaves[node.name]
+            continue
+        kids = {Binary: lambda n: (n.left, n.right), Unary: lambda n: (n.operand,),
+                Pow: lambda n: (n.base,), Call: lambda n: (n.argument,)}[type(node)](node)
+        if not ready:
+            stack.append((node, True))
+            stack += [(k, False) for k in reversed(kids)]
+            continue
+        args = [results[id(k)] for k in kids]
+        try:
+            if isinstance(node, Binary):
+                a, b = args
+                out = {"+": a.__add__, "-": a.__sub__, "*": a.__mul__,
+                       "/": a.__truediv__}[node.op](b)
+            elif isinstance(node, Unary):
+                out = -args[0]
+            elif isinstance(node, Pow):
+                out = args[0] ** node.exponent
+            elif node.function == "leaky_relu":
+                out = args[0].leaky_relu(0.01 if node.slope is None else node.slope)
+            else:
+                out = getattr(args[0], node.function)()
+        except (ZeroDivisionError, ValueError, OverflowError) as e:
+            raise ExpressionError(str(e), node.column, text) from None
+        if not math.isfinite(out.data):
+            raise ExpressionError(f"the result overflowed to {out.data} here", node.column, text)
+        results[id(node)] = out
+    return results[id(tree)]
+
+
+def _check_values(names: list[str], values: dict, text: str) -> dict[str, float]:
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise ExpressionError(f"no value given for {', '.join(missing)}", None, text)
+    clean = {}
+    for n in names:
+        v = values[n]
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise ExpressionError(f"the value of {n} must be a number, got {v!r}") from None
+        if not math.isfinite(f):
+            raise ExpressionError(f"the value of {n} must be a finite number, got {v!r}")
+        clean[n] = f
+    return clean
+
+
+def build(text: str, /, **values) -> tuple[Value, dict[str, Value]]:
+    """The Value graph of ``text`` (forward pass only) and its variable leaves."""
+    tree = parse(text)
+    names = variables(text)
+    clean = _check_values(names, values, text)
+    leaves = {n: Value(clean[n], label=n) for n in names}
+    return _build(tree, leaves, text), leaves
+
+
+def evaluate(text: str, /, **values) -> tuple[Value, dict[str, Value]]:
+    """Parse, build the graph, backpropagate: (output, {name: leaf}) with grads filled."""
+    out, leaves = build(text, **values)
+    out.backward()
+    return out, leaves
+
+
+def numeric_gradients(text: str, /, _step: float = 1e-6, **values) -> dict[str, float]:
+    """Central finite differences (f(x+h) - f(x-h)) / 2h for every variable;
+    nan where f is undefined at x +- h."""
+    names = variables(text)
+    base = _check_values(names, values, text)
+    grads = {}
+    for n in names:
+        up, down = dict(base), dict(base)
+        up[n] += _step
+        down[n] -= _step
+        try:
+            grads[n] = (build(text, **up)[0].data - build(text, **down)[0].data) / (2 * _step)
+        except ExpressionError:
+            grads[n] = math.nan
+    return grads
+
+
+def backward_order(output: Value) -> list[Value]:
+    """The nodes in the order backpropagation visits them: output first, and
+    each node only after every node that uses it."""
+    return list(reversed(output.topological_order()))
+
+
+def chain_rule_terms(node: Value) -> list[dict]:
+    """What backprop does at ``node``: for each child, the chain-rule product
+    child.grad += (d node / d child) * node.grad."""
+    return [{"child": child, "local": local, "upstream": node.grad,
+             "contribution": local * node.grad}
+            for child, local in zip(node.children, node.local_grads)]

@@ -1,0 +1,1 @@
+"""Pictures: graphs of Values (graph.py) and matplotlib figures (plots.py)."""
