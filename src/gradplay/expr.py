@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 from .scalar import Value
 
-__all__ = ["ExpressionError", "evaluate", "parse", "variables", "numeric_gradients",
-           "backward_order", "chain_rule_terms", "FUNCTIONS", "EXAMPLES",
+__all__ = ["ExpressionError", "evaluate", "build", "parse", "variables", "numeric_gradients",
+           "backward_order", "replay_backward", "chain_rule_terms", "FUNCTIONS", "EXAMPLES",
+           "EXAMPLE_VALUES",
            "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT"]
 
 MAX_LENGTH = 500      # characters
@@ -496,6 +497,30 @@ def backward_order(output: Value) -> list[Value]:
     """The nodes in the order backpropagation visits them: output first, and
     each node only after every node that uses it."""
     return list(reversed(output.topological_order()))
+
+
+def replay_backward(output: Value, steps: int) -> list[Value]:
+    """Backpropagate through only the first ``steps`` nodes of
+    ``backward_order(output)``, leaving every grad as it stands at that moment.
+
+    All grads start at 0 and output.grad at 1; processing a node adds its
+    share to each child. Returns the processed nodes (the last is the one
+    just handled). With every step taken, the grads equal ``backward()``'s.
+    """
+    order = backward_order(output)
+    steps = max(0, min(int(steps), len(order)))
+    for node in order:
+        node.grad = 0.0
+    output.grad = 1.0
+    for node in order[:steps]:
+        for child, local in zip(node.children, node.local_grads):
+            child.grad += local * node.grad  # chain rule
+    return order[:steps]
+
+
+# starting values for the worked examples' variables
+EXAMPLE_VALUES = {"a": 2.0, "b": -3.0, "c": 10.0, "x": 0.5, "y": 1.0, "p": 0.8, "w1": 0.5,
+                  "w2": -1.5, "x1": 1.0, "x2": 2.0}
 
 
 def chain_rule_terms(node: Value) -> list[dict]:

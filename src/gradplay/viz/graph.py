@@ -49,7 +49,7 @@ def _digraph(output: Value, highlight: Iterable[Value] | None = None,
     ids = {id(node): f"v{i}" for i, node in enumerate(order)}
     marked = {id(n) for n in (highlight or ())}
     g = graphviz.Digraph("gradplay", graph_attr={"rankdir": rankdir, "bgcolor": "transparent"},
-                         node_attr={"fontname": "Helvetica", "fontsize": "11"})
+                         node_attr={"fontname": "Helvetica", "fontsize": "14"})
     for node in order:
         vid = ids[id(node)]
         label = _escape(node.label) if node.label else " "

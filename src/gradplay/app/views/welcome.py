@@ -1,0 +1,24 @@
+"""The landing page: what gradplay is and where to start."""
+
+import streamlit as st
+
+st.title("gradplay")
+st.markdown("#### See how neural networks learn — one gradient at a time.")
+st.markdown(
+    "Everything here is computed by gradplay's own engines: a scalar autograd engine whose "
+    "graphs you can draw (like micrograd), a vectorised tensor engine, and backpropagation "
+    "written out by hand. All three agree on every gradient, and so does PyTorch.")
+left, right = st.columns(2)
+with left.container(border=True):
+    st.markdown("### 🔍 Expression explorer")
+    st.markdown("Type a formula like `(a * b + c).tanh()`. See its value, the gradient of "
+                "every variable (checked by finite differences), and the computational graph "
+                "— then step through the backward pass node by node.")
+    st.page_link("views/explorer.py", label="Open the explorer", icon="➡️")
+with right.container(border=True):
+    st.markdown("### 📈 Train a network")
+    st.markdown("Pick a dataset (XOR, moons, spirals… or your own CSV), a network and an "
+                "optimizer, and watch the decision boundary, the loss curves, the weights "
+                "and every hidden neuron change as it trains.")
+    st.page_link("views/train.py", label="Open the trainer", icon="➡️")
+st.caption("Every setting lives in the page's URL: copy it to share exactly what you see.")

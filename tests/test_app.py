@@ -1,0 +1,223 @@
+"""The Streamlit playground, driven through Streamlit's AppTest."""
+
+import math
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import gradplay  # noqa: E402
+
+HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
+
+
+def open_page(page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    if query:
+        at.query_params.update(query)
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def train_to_end(at: AppTest, max_runs: int = 40) -> AppTest:
+    at.button(key="train").click().run()
+    for _ in range(max_runs):
+        if not at.session_state.running:
+            break
+        at.run()  # a browser's timer would rerun the live fragment; here we do it
+    assert not at.exception, at.exception
+    assert not at.session_state.running
+    return at
+
+
+def test_welcome_page_links_to_both_tools():
+    at = AppTest.from_file(HOME, default_timeout=60).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Expression explorer" in text and "Train a network" in text
+
+
+# ---------------------------------------------------------------- expression explorer
+def test_expression_gives_value_and_gradients():
+    at = open_page("explorer")
+    at.text_input(key="expr_text").set_value("a * b + c").run()
+    at.number_input(key="var_a").set_value(2.0)
+    at.number_input(key="var_b").set_value(-3.0)
+    at.number_input(key="var_c").set_value(10.0).run()
+    assert not at.exception
+    assert metric(at, "Output value") == "4"
+    table = at.dataframe[0].value
+    grads = dict(zip(table["variable"], table["gradient (autograd)"]))
+    assert grads == {"a": -3.0, "b": 2.0, "c": 1.0}
+    numeric = dict(zip(table["variable"], table["gradient (finite differences)"]))
+    assert all(math.isclose(numeric[k], grads[k], abs_tol=1e-6) for k in grads)
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert "data 4 | grad 1" in dot and "{ a | data 2 | grad -3 }" in dot
+    assert at.query_params["expr"] == "a * b + c" and at.query_params["v_b"] == "-3"
+
+
+def test_variables_follow_the_text_and_examples_load():
+    at = open_page("explorer")
+    at.text_input(key="expr_text").set_value("sigmoid(w * x)").run()
+    labels = [n.label for n in at.number_input]
+    assert labels == ["w", "x"]
+    at.selectbox(key="example").select("log-loss").run()
+    assert at.text_input(key="expr_text").value.startswith("-(y * log(p)")
+    assert [n.label for n in at.number_input] == ["y", "p"]
+    assert not at.exception
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("a + foo(b)", "unknown function foo()"),
+    ("__import__('os')", "strings (quotes) are not part of the language"),
+    ("a.__class__", "unknown method .__class__()"),
+    ("log(a - 2)", "log(0)"),
+])
+def test_bad_expression_shows_the_message_and_no_exception(text, fragment):
+    at = open_page("explorer")
+    at.text_input(key="expr_text").set_value(text).run()
+    assert not at.exception
+    assert any(fragment in e.value for e in at.error)
+    assert any("^" in c.value for c in at.code)  # the caret under the column
+
+
+def test_backward_step_through_highlights_node_by_node():
+    at = open_page("explorer")
+    at.text_input(key="expr_text").set_value("(a * b + c).tanh()").run()
+    slider = at.slider[0]
+    assert slider.value == slider.max == 6
+    slider.set_value(0).run()
+    assert "Start: d(output)/d(output) = 1" in " ".join(i.value for i in at.info)
+    at.button(key="next").click().run()
+    assert at.slider[0].value == 1
+    text = " ".join(m.value for m in at.markdown)
+    assert "at the **tanh** node" in text and "local derivative × upstream gradient" in text
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert dot.count("#ef476f") == 1  # the current node
+    at.button(key="back").click().run()
+    assert at.slider[0].value == 0
+
+
+def test_a_link_restores_the_expression():
+    at = open_page("explorer", {"expr": "x ** 2", "v_x": "3"})
+    assert at.text_input(key="expr_text").value == "x ** 2"
+    assert metric(at, "Output value") == "9"
+
+
+# ---------------------------------------------------------------- training page
+XOR = {"dataset": "xor", "samples": "200", "noise": "0.15", "hidden": "4", "activation": "tanh",
+       "output": "sigmoid", "loss": "bce", "optimizer": "sgd", "lr": "1", "epochs": "300",
+       "engine": "tensor"}
+
+
+def test_xor_with_2_4_1_tanh_trains_to_full_accuracy():
+    at = open_page("train", XOR)
+    assert "2-4-1 MLP, tanh hidden" in " ".join(c.value for c in at.caption)
+    train_to_end(at)
+    assert metric(at, "Epoch") == "300"
+    assert metric(at, "Train accuracy") == "100.0%" and metric(at, "Test accuracy") == "100.0%"
+    assert at.get("plotly_chart") and at.get("graphviz_chart")
+    assert len(at.get("image")) >= 1  # hidden-neuron heatmaps
+
+
+def test_changing_a_control_updates_the_query_string():
+    at = open_page("train")
+    assert at.query_params["dataset"] == "moons"
+    at.selectbox(key="w_dataset").select("circles").run()
+    assert at.query_params["dataset"] == "circles"
+    at.slider(key="w_layers").set_value(3).run()
+    assert at.query_params["hidden"].count(",") == 2
+    at.select_slider(key="w_lr").set_value(0.1).run()
+    assert at.query_params["lr"] == "0.1"
+    assert not at.exception
+
+
+def test_a_link_restores_every_control():
+    query = {"dataset": "spiral", "classes": "3", "samples": "150", "noise": "0.1",
+             "hidden": "12,6,3", "activation": "relu", "optimizer": "rmsprop", "lr": "0.01",
+             "l2": "0.001", "batch": "32", "epochs": "40", "engine": "manual", "seed": "7",
+             "init": "he", "decay": "step"}
+    at = open_page("train", query)
+    assert at.selectbox(key="w_dataset").value == "spiral"
+    assert at.slider(key="w_classes").value == 3
+    assert at.slider(key="w_layers").value == 3
+    assert [at.number_input(key=f"w_n{i}").value for i in range(3)] == [12, 6, 3]
+    assert at.selectbox(key="w_output").value == "softmax"
+    assert at.selectbox(key="w_loss").value == "ce"
+    assert at.select_slider(key="w_lr").value == 0.01
+    assert at.select_slider(key="w_batch").value == 32
+    assert at.selectbox(key="w_engine").value == "manual"
+    assert at.number_input(key="w_seed").value == 7
+    assert "2-12-6-3-3 MLP, relu hidden, softmax output (manual engine)" in \
+        " ".join(c.value for c in at.caption)
+    for key, value in query.items():
+        assert at.query_params[key] == value
+
+
+def test_a_bad_link_warns_and_keeps_defaults():
+    at = open_page("train", {"dataset": "mnist", "lr": "5", "hidden": "4,99", "epochs": "abc"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    for field in ("dataset", "lr", "hidden", "epochs"):
+        assert f"ignored {field}=" in warnings
+    assert at.selectbox(key="w_dataset").value == "moons"
+
+
+def test_two_sessions_do_not_share_state():
+    a = open_page("train", {**XOR, "epochs": "100"})
+    b = open_page("train", {"dataset": "circles", "hidden": "6", "epochs": "50",
+                            "optimizer": "adam", "lr": "0.03"})
+    a.button(key="train").click().run()
+    b.button(key="step").click().run()
+    assert metric(b, "Epoch") == "1"
+    a.run()
+    b.run()
+    assert "xor" in a.session_state.run.data.name and b.session_state.run.data.name == "circles"
+    assert a.session_state.run.model is not b.session_state.run.model
+    assert metric(b, "Epoch") == "1"  # b only stepped once, however far a trained
+    assert int(metric(a, "Epoch")) > 1
+
+
+def test_step_pause_and_reset():
+    at = open_page("train", {**XOR, "epochs": "100000"})
+    at.button(key="step").click().run()
+    assert metric(at, "Epoch") == "1"
+    at.button(key="train").click().run()
+    assert at.session_state.running
+    at.button(key="pause").click().run()
+    assert not at.session_state.running
+    epoch = int(metric(at, "Epoch").replace(",", ""))
+    at.run()
+    assert int(metric(at, "Epoch").replace(",", "")) == epoch  # paused: nothing moves
+    at.button(key="reset").click().run()
+    assert metric(at, "Epoch") == "0"
+
+
+def test_divergence_stops_with_a_message_and_keeps_the_model():
+    at = open_page("train", {"dataset": "moons", "output": "linear", "loss": "mse",
+                             "activation": "relu", "optimizer": "sgd", "lr": "10",
+                             "hidden": "16,16", "epochs": "500", "init": "normal"})
+    train_to_end(at)
+    assert any("lower the learning rate" in e.value for e in at.error)
+    model = at.session_state.run.model
+    assert all(math.isfinite(float(abs(p).max())) for p in model.parameters())
+
+
+def test_scalar_engine_cap_is_explained():
+    at = open_page("train", {"engine": "scalar", "samples": "2000", "hidden": "32,32"})
+    assert not at.exception
+    assert any("one graph node per weight per sample" in e.value for e in at.error)
+
+
+def test_csv_dataset_without_a_file_asks_for_one():
+    at = open_page("train", {"dataset": "csv"})
+    assert not at.exception
+    assert any("upload a file" in e.value for e in at.error)
