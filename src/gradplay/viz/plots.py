@@ -19,6 +19,14 @@ CLASS_COLORS = ["#e8743b", "#2e86de", "#19a979", "#c23b6b", "#8e6cbd", "#b3a23a"
                 "#5c5c5c", "#13a4b4", "#945ecf", "#d4526e"]
 
 
+def class_cmap():
+    """orange (p = 0, class 0) -> white -> blue (p = 1, class 1), matching the
+    colours of the points, as in the live playground."""
+    from matplotlib.colors import LinearSegmentedColormap
+    return LinearSegmentedColormap.from_list("gradplay", [CLASS_COLORS[0], "#f7f7f7",
+                                                          CLASS_COLORS[1]])
+
+
 @dataclass
 class Grid:
     """A model evaluated on a regular grid: xs (r,), ys (r,), values (r, r) or (r, r, k)."""
@@ -132,15 +140,15 @@ def plot_loss(history, ax=None, log: bool = True):
 def _boundary(ax, model, grid, X, y, title):
     values = grid.values
     if values.ndim == 2:
-        ax.contourf(grid.xs, grid.ys, values, levels=np.linspace(0, 1, 21), cmap="RdBu_r",
-                    alpha=0.75, vmin=0, vmax=1)
+        ax.contourf(grid.xs, grid.ys, values, levels=np.linspace(0, 1, 21), cmap=class_cmap(),
+                    alpha=0.6, vmin=0, vmax=1)
         ax.contour(grid.xs, grid.ys, values, levels=[0.5], colors="black", linewidths=1.2)
     else:
         from matplotlib.colors import ListedColormap
         k = values.shape[2]
         ax.contourf(grid.xs, grid.ys, class_map(grid), levels=np.arange(k + 1) - 0.5,
                     cmap=ListedColormap(CLASS_COLORS[:k]), alpha=0.45)
-    _scatter(ax, X, y, size=14)
+    _scatter(ax, X, y, size=16, edge="black")
     ax.set_title(title)
     ax.set_xlim(grid.xs[0], grid.xs[-1])
     ax.set_ylim(grid.ys[0], grid.ys[-1])
@@ -178,7 +186,7 @@ def plot_hidden_activations(model, data, resolution: int = 60, max_units: int = 
         ax.axis("off")
     for ax, (l, j) in zip(axes.ravel(), rows):
         g = grids[l]
-        ax.imshow(g.values[:, :, j], origin="lower", extent=g.extent, cmap="RdBu_r",
+        ax.imshow(g.values[:, :, j], origin="lower", extent=g.extent, cmap=class_cmap(),
                   aspect="auto")
         ax.set_title(f"layer {l + 1}, unit {j + 1}", fontsize=8)
     fig.suptitle(f"hidden neurons ({model.activation}): output over the input plane")
