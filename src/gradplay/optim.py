@@ -193,6 +193,12 @@ class Schedule:
             raise ValueError(f"decay must be >= 0, got {decay!r}")
         self.kind, self.gamma, self.step_size, self.decay = kind, gamma, int(step_size), decay
 
+    def __repr__(self) -> str:
+        detail = {"step": f"gamma={self.gamma:g}, step_size={self.step_size}",
+                  "exponential": f"gamma={self.gamma:g}", "inverse": f"decay={self.decay:g}",
+                  "constant": ""}[self.kind]
+        return f"Schedule({self.kind!r}{', ' + detail if detail else ''})"
+
     def __call__(self, lr0: float, epoch: int) -> float:
         if self.kind == "step":
             return lr0 * self.gamma ** (epoch // self.step_size)
