@@ -44,7 +44,8 @@ class Dataset:
 
     @property
     def n_classes(self) -> int:
-        return int(max(self.y_train.max(initial=0), self.y_test.max(initial=0))) + 1
+        largest = [int(y.max()) for y in (self.y_train, self.y_test) if len(y)]
+        return max(largest, default=0) + 1
 
     @property
     def X(self) -> np.ndarray:

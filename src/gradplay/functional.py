@@ -110,12 +110,43 @@ class Activation:
     formula: str
 
 
+# Each derivative is written as backward(z, a, g) = g * f'(z), with a = f(z)
+# where that is the cheaper form. Named functions (not lambdas) so that models
+# can be pickled by tools such as scikit-learn's.
+def _sigmoid_backward(z, a, g):
+    return g * a * (1 - a)                       # s'(z) = s (1 - s)
+
+
+def _tanh(z):
+    return _xp(z).tanh(z)
+
+
+def _tanh_backward(z, a, g):
+    return g * (1 - a * a)                       # tanh'(z) = 1 - tanh^2
+
+
+def _relu_backward(z, a, g):
+    return g * (z > 0)                           # relu'(z) = 1 if z > 0 else 0
+
+
 def _leaky_forward(z, slope=0.01):
     return _xp(z).where(z > 0, z, slope * z)
 
 
 def _leaky_backward(z, a, grad, slope=0.01):
-    return _xp(z).where(z > 0, grad, slope * grad)
+    return _xp(z).where(z > 0, grad, slope * grad)   # slope 1 or 0.01
+
+
+def _softplus_backward(z, a, g):
+    return g * sigmoid(z)                        # softplus'(z) = sigmoid(z)
+
+
+def _identity(z):
+    return z
+
+
+def _identity_backward(z, a, g):
+    return g
 
 
 def _softmax_backward(z, a, grad):
@@ -125,20 +156,14 @@ def _softmax_backward(z, a, grad):
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    # sigmoid'(z) = s(1 - s)
-    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a, g: g * a * (1 - a),
-                          "s(z) = 1/(1+e^-z), s' = s(1-s)"),
-    # tanh'(z) = 1 - tanh^2
-    "tanh": Activation("tanh", lambda z: _xp(z).tanh(z), lambda z, a, g: g * (1 - a * a),
-                       "tanh' = 1 - tanh^2"),
-    # relu'(z) = 1 if z > 0 else 0
-    "relu": Activation("relu", _relu, lambda z, a, g: g * (z > 0), "max(0, z), slope 1 or 0"),
+    "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_backward, "s(z) = 1/(1+e^-z), s' = s(1-s)"),
+    "tanh": Activation("tanh", _tanh, _tanh_backward, "tanh' = 1 - tanh^2"),
+    "relu": Activation("relu", _relu, _relu_backward, "max(0, z), slope 1 or 0"),
     "leaky_relu": Activation("leaky_relu", _leaky_forward, _leaky_backward,
                              "z if z > 0 else 0.01 z"),
-    # softplus'(z) = sigmoid(z)
-    "softplus": Activation("softplus", softplus, lambda z, a, g: g * sigmoid(z),
+    "softplus": Activation("softplus", softplus, _softplus_backward,
                            "log(1+e^z), slope sigmoid(z)"),
-    "linear": Activation("linear", lambda z: z, lambda z, a, g: g, "z, slope 1"),
+    "linear": Activation("linear", _identity, _identity_backward, "z, slope 1"),
 }
 # Output layers may also use softmax (multi-class); hidden layers may not.
 OUTPUTS: dict[str, Activation] = {

@@ -135,7 +135,7 @@ class Network:
         out = self.predict(X)
         if out.ndim == 1:
             return (out >= 0.5).astype(int) if isinstance(out, np.ndarray) else (out >= 0.5).long()
-        return out.argmax(axis=1)
+        return out.argmax(axis=1) if isinstance(out, np.ndarray) else out.argmax(dim=1)
 
     def check_X(self, X):
         if not hasattr(X, "shape"):
@@ -152,7 +152,9 @@ class Network:
         if y.shape[1] != self.sizes[-1]:
             raise ValueError(f"y must have {self.sizes[-1]} value(s) per sample, "
                              f"got shape {tuple(y.shape)}")
-        return y * 1.0
+        if isinstance(y, np.ndarray):
+            return y.astype(np.float64)
+        return y.to(dtype=F._xp(y).float64)  # a torch tensor: float64, same device
 
     def loss_and_grads(self, X, y, loss: str = "mse"):
         """(loss, [(dW, db), ...]) for the mean loss over the batch."""

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import functional as F
 from .data import Dataset
+from .functional import _xp
 from .network import Network
 from .optim import Optimizer, Schedule, make_optimizer
 
@@ -71,10 +72,29 @@ class History:
 
 
 def accuracy(model: Network, X, y) -> float:
-    """Fraction of samples whose predicted label equals y (nan if there are none)."""
-    if len(y) == 0:
+    """Fraction of samples whose predicted label equals y (nan if there are
+    none, or if y is not one label per sample, as in multi-output regression).
+    X and y may be NumPy arrays or torch tensors."""
+    if len(y) == 0 or getattr(y, "ndim", 1) != 1:
         return math.nan
-    return float(np.mean(model.predict_labels(X) == np.asarray(y)))
+    hits = model.predict_labels(X) == y
+    return float(hits.mean()) if isinstance(hits, np.ndarray) else float(hits.double().mean())
+
+
+def _all_finite(arrays) -> bool:
+    """True if no entry of any array (NumPy or torch) is NaN or infinite."""
+    for a in arrays:
+        finite = np.isfinite(a).all() if isinstance(a, np.ndarray) else _xp(a).isfinite(a).all()
+        if not bool(finite):
+            return False
+    return True
+
+
+def _rows(a, idx: np.ndarray):
+    """a[idx] for a NumPy array or a torch tensor (on any device)."""
+    if isinstance(a, np.ndarray):
+        return a[idx]
+    return a[_xp(a).as_tensor(idx, device=a.device)]
 
 
 def _loss_or_nan(model: Network, X, y, loss: str) -> float:
@@ -90,7 +110,7 @@ class Trainer:
                  weight_decay: float = 0.0, schedule: Schedule | None = None,
                  seed: int = 0, history_limit: int = 5000):
         F.check_loss(loss, model.output)
-        if model.output != "softmax" and data.n_classes > 2:
+        if model.output == "sigmoid" and data.n_classes > 2:
             raise ValueError(f"the dataset has {data.n_classes} classes: use output 'softmax' "
                              f"with {data.n_classes} output units and loss 'ce'")
         if model.output == "softmax" and model.sizes[-1] < data.n_classes:
@@ -120,7 +140,7 @@ class Trainer:
         order = self.rng.permutation(len(y))
         for start in range(0, len(y), self.batch_size):
             idx = order[start:start + self.batch_size]
-            yield X[idx], y[idx]
+            yield _rows(X, idx), _rows(y, idx)
 
     def step(self) -> bool:
         """Train one epoch. Returns False (and sets history.stopped) if it diverged."""
@@ -136,10 +156,10 @@ class Trainer:
             good = model.get_weights()
             value, grads = model.loss_and_grads(Xb, yb, self.loss_name)
             flat = [g for pair in grads for g in pair]
-            if not math.isfinite(value) or not all(np.all(np.isfinite(g)) for g in flat):
+            if not math.isfinite(value) or not _all_finite(flat):
                 return self._diverged(good, value)
             self.optimizer.step(model.parameters(), flat)
-            if not all(np.all(np.isfinite(p)) for p in model.parameters()):
+            if not _all_finite(model.parameters()):
                 return self._diverged(good, math.inf)
         self.epoch += 1
         self.record()
