@@ -181,9 +181,11 @@ def run_program(steps, inputs):
     return nodes[-1]
 
 
+THREE_INPUTS = st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3)
+
+
 @settings(max_examples=150, deadline=None)
-@given(expression_programs(),
-       st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3))
+@given(expression_programs(), THREE_INPUTS)
 def test_random_graphs_match_central_finite_differences(steps, xs):
     leaves = [Value(x) for x in xs]
     out = run_program(steps, leaves)
@@ -197,8 +199,7 @@ def test_random_graphs_match_central_finite_differences(steps, xs):
 
 
 @settings(max_examples=60, deadline=None)
-@given(expression_programs(),
-       st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3))
+@given(expression_programs(), THREE_INPUTS)
 def test_random_graphs_match_torch(steps, xs):
     leaves = [Value(x) for x in xs]
     out = run_program(steps, leaves)

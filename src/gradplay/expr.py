@@ -227,19 +227,19 @@ class _Parser:
                              "(+ - * / **) or the end")
         return node
 
-    def expr(self):
-        node = self.term()
-        while self.tok.text in ("+", "-") and self.tok.kind == "op":
+    def left_assoc(self, ops: tuple, operand):
+        """operand (op operand)*, grouped from the left: a - b - c = (a - b) - c."""
+        node = operand()
+        while self.tok.kind == "op" and self.tok.text in ops:
             op = self.take()
-            node = Binary(op.text, node, self.term(), op.column)
+            node = Binary(op.text, node, operand(), op.column)
         return node
 
+    def expr(self):
+        return self.left_assoc(("+", "-"), self.term)
+
     def term(self):
-        node = self.unary()
-        while self.tok.text in ("*", "/") and self.tok.kind == "op":
-            op = self.take()
-            node = Binary(op.text, node, self.unary(), op.column)
-        return node
+        return self.left_assoc(("*", "/"), self.unary)
 
     def unary(self):
         if self.tok.kind == "op" and self.tok.text in ("-", "+"):

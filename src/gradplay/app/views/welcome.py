@@ -8,17 +8,19 @@ st.markdown(
     "Everything here is computed by gradplay's own engines: a scalar autograd engine whose "
     "graphs you can draw (like micrograd), a vectorised tensor engine, and backpropagation "
     "written out by hand. All three agree on every gradient, and so does PyTorch.")
-left, right = st.columns(2)
-with left.container(border=True):
-    st.markdown("### 🔍 Expression explorer")
-    st.markdown("Type a formula like `(a * b + c).tanh()`. See its value, the gradient of "
-                "every variable (checked by finite differences), and the computational graph "
-                "— then step through the backward pass node by node.")
-    st.page_link("views/explorer.py", label="Open the explorer", icon="➡️")
-with right.container(border=True):
-    st.markdown("### 📈 Train a network")
-    st.markdown("Pick a dataset (XOR, moons, spirals… or your own CSV), a network and an "
-                "optimizer, and watch the decision boundary, the loss curves, the weights "
-                "and every hidden neuron change as it trains.")
-    st.page_link("views/train.py", label="Open the trainer", icon="➡️")
+TOOLS = [
+    ("🔍 Expression explorer", "views/explorer.py", "Open the explorer",
+     "Type a formula like `(a * b + c).tanh()`. See its value, the gradient of every variable "
+     "(checked by finite differences), and the computational graph — then step through the "
+     "backward pass node by node."),
+    ("📈 Train a network", "views/train.py", "Open the trainer",
+     "Pick a dataset (XOR, moons, spirals… or your own CSV), a network and an optimizer, and "
+     "watch the decision boundary, the loss curves, the weights and every hidden neuron "
+     "change as it trains."),
+]
+for column, (title, page, link, text) in zip(st.columns(len(TOOLS)), TOOLS):
+    with column.container(border=True):
+        st.markdown(f"### {title}")
+        st.markdown(text)
+        st.page_link(page, label=link, icon="➡️")
 st.caption("Every setting lives in the page's URL: copy it to share exactly what you see.")
