@@ -130,3 +130,47 @@ def test_training_moons_in_the_browser(server, browser, tmp_path):
     page.screenshot(path=str(tmp_path / "train.png"))
     assert (tmp_path / "train.png").stat().st_size > 20_000
     page.close()
+
+
+def test_uploaded_csv_trains(server, browser, tmp_path):
+    rng = __import__("numpy").random.default_rng(0)
+    rows = ["x1,x2,label"]
+    for x1, x2 in rng.normal(size=(120, 2)):
+        rows.append(f"{x1:.4f},{x2:.4f},{int(x1 * x1 + x2 * x2 < 1)}")
+    csv = tmp_path / "points.csv"
+    csv.write_text("\n".join(rows))
+    page = _page(browser, f"{server}/train?dataset=csv&hidden=8&epochs=100")
+    page.wait_for_selector("text=upload a file with rows x1,x2,label", timeout=30_000)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(csv))
+    page.wait_for_selector("text=Dataset('uploaded', train=96, test=24", timeout=30_000)
+    page.get_by_role("button", name="▶ Train").click()
+    page.wait_for_selector("text=epoch 100 of 100", timeout=60_000)
+    page.close()
+
+
+def _epoch(page) -> int:
+    for m in page.locator("[data-testid='stMetric']").all():
+        if m.locator("[data-testid='stMetricLabel']").text_content().strip() == "Epoch":
+            return int(m.locator("[data-testid='stMetricValue']").text_content().replace(",", ""))
+    raise AssertionError("no Epoch metric")
+
+
+def test_training_stays_live_and_pause_answers_at_once(server, browser):
+    page = _page(browser, f"{server}/train?dataset=moons&hidden=8,8&epochs=100000")
+    page.get_by_role("button", name="▶ Train").click()
+    page.wait_for_timeout(1500)
+    first = _epoch(page)
+    page.wait_for_timeout(1500)
+    assert _epoch(page) > first > 0  # the page redraws while it trains
+    start = time.perf_counter()
+    # a click dispatched at once (playwright's own click waits for a still layout)
+    page.evaluate("() => [...document.querySelectorAll('button')]"
+                  ".find(b => b.innerText.includes('Pause')).click()")
+    page.wait_for_function("() => { const b = [...document.querySelectorAll('button')]"
+                           ".find(x => x.innerText.includes('Train')); return b && !b.disabled }",
+                           timeout=5_000)
+    assert time.perf_counter() - start < 3.0
+    paused = _epoch(page)
+    page.wait_for_timeout(1500)
+    assert _epoch(page) == paused
+    page.close()

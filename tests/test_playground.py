@@ -110,7 +110,7 @@ def test_plotly_figures_have_the_data():
     model = make_mlp([2, 4, 1], seed=0)
     fig = boundary_figure(decision_grid(model, grid_bounds(ds.X), 20), ds)
     kinds = [t.type for t in fig.data]
-    assert kinds[0] == "heatmap" and kinds.count("scattergl") == 4
+    assert kinds[0] == "heatmap" and kinds.count("scatter") == 4
     from gradplay.train import fit
     hist = fit(model, ds, loss="bce", epochs=5)
     curves = curves_figure(hist)

@@ -28,8 +28,8 @@ class GraphvizNotInstalled(RuntimeError):
 
 
 def fmt(x: float) -> str:
-    """Numbers for reading: 4 significant digits."""
-    return f"{x:.4g}"
+    """Numbers for reading: 4 significant digits (and 0, never -0)."""
+    return f"{x + 0.0:.4g}" if x != 0 else "0"
 
 
 def _escape(text: str) -> str:

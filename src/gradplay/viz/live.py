@@ -88,7 +88,7 @@ def boundary_figure(grid: Grid, data, title: str = ""):
                                (data.X_test, data.y_test, "x", "test")):
         for c in np.unique(y):
             pts = X[y == c]
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(go.Scatter(
                 x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"{part} class {int(c)}",
                 marker={"symbol": symbol, "size": 6 if part == "train" else 8,
                         "color": CLASS_COLORS[int(c) % 10],

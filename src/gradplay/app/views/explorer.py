@@ -107,15 +107,18 @@ def move(delta: int) -> None:
     ss[step_key] = max(0, min(order_len, ss[step_key] + delta))
 
 
-b1, b2, b3 = st.columns([1, 1, 6])
+b1, b2, b3, b4 = st.columns([1, 1, 5, 1.4])
 b1.button("◀ Back", key="back", on_click=move, args=(-1,), width="stretch")
 b2.button("Next ▶", key="next", on_click=move, args=(1,), width="stretch")
 steps = b3.slider("Backward pass: nodes processed", 0, order_len, key=step_key,
                   help="0 = only the output's gradient (1) is known; each step applies the "
                        "chain rule at one node, in backpropagation's order")
+direction = b4.radio("Layout", ["→", "↓"], horizontal=True, key="layout",
+                     help="→ left to right, ↓ top to bottom (better for long graphs)")
 visited = replay_backward(graph, steps)
 current = visited[-1] if visited else None
-st.graphviz_chart(to_dot(graph, highlight=visited[:-1], current=current), width="stretch")
+st.graphviz_chart(to_dot(graph, highlight=visited[:-1], current=current,
+                         rankdir="LR" if direction == "→" else "TB"), width="stretch")
 if current is None:
     st.info("Start: d(output)/d(output) = 1. Press **Next** to push the gradient one node "
             "back.")
