@@ -81,6 +81,15 @@ def test_bench_prints_a_table_with_ratios(capsys):
     assert code == 0
     assert "gradplay manual" in out and "gradplay tensor" in out and "vs PyTorch" in out
     assert "PyTorch autograd (reference)" in out and "1.00x" in out
+    assert "micrograd has only relu" in out
+
+
+def test_bench_includes_micrograd_on_a_task_it_can_express(capsys):
+    pytest.importorskip("micrograd")
+    code, out, _ = run(capsys, "bench", "--activation", "relu", "--output", "linear",
+                       "--epochs", "2", "--samples", "20")
+    line = next(row for row in out.splitlines() if row.startswith("micrograd 0.1.0"))
+    assert code == 0 and "x" in line and "skipped" not in line
 
 
 def test_python_dash_m_and_console_script():

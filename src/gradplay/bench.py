@@ -118,7 +118,7 @@ def torch_autograd_step(weights, X, y, activation: str, output: str, loss: str, 
         layers.append(lin)
         if i < len(weights) - 1:
             layers.append({"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}[activation]())
-    if loss == "mse":
+    if loss == "mse" and output == "sigmoid":
         layers.append(nn.Sigmoid())
     net = nn.Sequential(*layers)
     criterion = nn.MSELoss() if loss == "mse" else nn.BCEWithLogitsLoss()
@@ -133,9 +133,32 @@ def torch_autograd_step(weights, X, y, activation: str, output: str, loss: str, 
     return step
 
 
+def micrograd_step(weights, X, y, lr: float) -> Callable:
+    """micrograd's own MLP (ReLU hidden layers, linear output) with our
+    weights, trained on the mean squared error by its own Values."""
+    from micrograd.engine import Value as MgValue
+    from micrograd.nn import MLP as MgMLP
+    net = MgMLP(weights[0][0].shape[0], [W.shape[1] for W, _ in weights])
+    for layer, (W, b) in zip(net.layers, weights):
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                w.data = float(W[i, j])
+            neuron.b.data = float(b[j])
+    rows, targets = X.tolist(), y.tolist()
+
+    def step():
+        scores = [net([MgValue(v) for v in row]) for row in rows]
+        loss = sum((s - t) ** 2 for s, t in zip(scores, targets)) * (1.0 / len(rows))
+        net.zero_grad()
+        loss.backward()
+        for p in net.parameters():
+            p.data -= lr * p.grad
+    return step
+
+
 def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: str = "sigmoid",
                   loss: str = "mse", lr: float = 0.5, seed: int = 0,
-                  include_scalar: bool = True, data=None) -> list[dict]:
+                  include_scalar: bool = True, data=None, output: str = "sigmoid") -> list[dict]:
     """Rows of {name, us_per_epoch, ratio, note}; ratio = torch autograd time / this time
     (above 1 means faster than PyTorch). ``data``: (X, y) to use instead of
     ``n`` two-moons points."""
@@ -148,7 +171,7 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
     sizes = list(sizes)
     rows = []
     with threadpool_limits(1):
-        weights = make_mlp(sizes, activation, "sigmoid", seed=seed).get_weights()
+        weights = make_mlp(sizes, activation, output, seed=seed).get_weights()
 
         def add(name, step, n_epochs=epochs, note=""):
             rows.append({"name": name, "seconds": _time_per_epoch(step, n_epochs), "note": note})
@@ -157,14 +180,28 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
             import torch
             torch.set_num_threads(1)
             add("PyTorch autograd (reference)",
-                torch_autograd_step(weights, X, y, activation, "sigmoid", loss, lr))
+                torch_autograd_step(weights, X, y, activation, output, loss, lr))
         except ImportError:
             pass
-        if loss == "mse" and activation in ("sigmoid", "tanh"):
+        if loss == "mse" and activation in ("sigmoid", "tanh") and output == "sigmoid":
             add("hand-tuned NumPy (out= buffers)",
                 numpy_reference_step(weights, X, y, activation, lr))
+        few = max(2, epochs // 100)  # the scalar engines are timed on fewer epochs
+        try:
+            mg_step = micrograd_step(weights, X, y, lr) \
+                if activation == "relu" and output == "linear" and loss == "mse" else None
+            note = f"{few} epochs" if mg_step else \
+                "skipped: micrograd has only relu (try --activation relu --output linear)"
+            if mg_step and n * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) > SCALAR_NODE_CAP:
+                mg_step, note = None, "skipped: graph too large"
+            if mg_step:
+                add("micrograd 0.1.0", mg_step, few, note=note)
+            else:
+                rows.append({"name": "micrograd 0.1.0", "seconds": None, "note": note})
+        except ImportError:
+            pass
         for engine in ("manual", "tensor", "scalar"):
-            model = make_mlp(sizes, activation, "sigmoid", engine=engine, seed=seed)
+            model = make_mlp(sizes, activation, output, engine=engine, seed=seed)
             model.set_weights(weights)
             if engine == "scalar":
                 n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -172,16 +209,16 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
                     rows.append({"name": "gradplay scalar", "seconds": None,
                                  "note": "skipped: graph too large"})
                     continue
-                add("gradplay scalar", engine_step(model, X, y, loss, lr), max(2, epochs // 100),
-                    note=f"{max(2, epochs // 100)} epochs")
+                add("gradplay scalar", engine_step(model, X, y, loss, lr), few,
+                    note=f"{few} epochs")
             else:
                 add(f"gradplay {engine}", engine_step(model, X, y, loss, lr))
     ref = rows[0]["seconds"] if rows and rows[0]["name"].startswith("PyTorch") else None
     for r in rows:
         r["us_per_epoch"] = None if r["seconds"] is None else r["seconds"] * 1e6
         r["ratio"] = None if ref is None or r["seconds"] is None else ref / r["seconds"]
-    title = (f"{'-'.join(map(str, sizes))} {activation}, {loss}, {n} points, full batch, "
-             f"1 thread")
+    title = (f"{'-'.join(map(str, sizes))} {activation} hidden, {output} output, {loss}, "
+             f"{n} points, full batch, 1 thread")
     for r in rows:
         r["task"] = title
     return rows
@@ -193,6 +230,7 @@ def print_table(rows: list[dict], stream) -> None:
     stream.write(f"{'contender':34s} {'us/epoch':>10s} {'vs PyTorch':>11s}  note\n")
     for r in rows:
         us = "-" if r["us_per_epoch"] is None else f"{r['us_per_epoch']:10.1f}"
-        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}x"
+        ratio = "-" if r["ratio"] is None else \
+            f"{r['ratio']:.2f}x" if r["ratio"] >= 0.1 else f"{r['ratio']:.2g}x"
         stream.write(f"{r['name']:34s} {us:>10s} {ratio:>11s}  {r['note']}\n")
     stream.write("(ratio = PyTorch time / contender time: above 1 is faster than PyTorch)\n")

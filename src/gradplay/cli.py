@@ -259,7 +259,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import print_table, run_benchmark
     rows = run_benchmark(sizes=args.sizes, n=args.samples, epochs=args.epochs,
-                         activation=args.activation, loss=args.loss)
+                         activation=args.activation, loss=args.loss, output=args.output)
     print_table(rows, sys.stdout)
     return 0
 
@@ -293,8 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="layer sizes like 2-4-1")
     p.add_argument("--samples", type=int, default=800)
     p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--activation", default="sigmoid")
-    p.add_argument("--loss", default="mse")
+    p.add_argument("--activation", default="sigmoid", choices=["sigmoid", "tanh", "relu"])
+    p.add_argument("--output", default="sigmoid", choices=["sigmoid", "linear"])
+    p.add_argument("--loss", default="mse", choices=["mse", "bce"])
     p.set_defaults(run=cmd_bench)
     return parser
 
