@@ -221,3 +221,12 @@ def test_csv_dataset_without_a_file_asks_for_one():
     at = open_page("train", {"dataset": "csv"})
     assert not at.exception
     assert any("upload a file" in e.value for e in at.error)
+
+
+def test_gradient_check_compares_every_engine():
+    at = open_page("train", {**XOR, "epochs": "20"})
+    at.button(key="compare").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["engine"])[:3] == ["scalar", "tensor", "manual"]
+    assert table["max_grad_diff"].max() < 1e-12

@@ -127,3 +127,18 @@ def test_replay_backward_walks_the_chain_rule_one_node_at_a_time():
     assert visited == [out] and order[1].grad == pytest.approx(1 - math.tanh(4.0) ** 2)
     replay_backward(out, len(order))
     assert {n: leaf.grad for n, leaf in leaves.items()} == pytest.approx(final)
+
+
+@pytest.mark.parametrize("activation,output,loss,k", [("tanh", "sigmoid", "bce", 1),
+                                                      ("relu", "softmax", "ce", 3),
+                                                      ("softplus", "sigmoid", "mse", 1),
+                                                      ("leaky_relu", "linear", "mse", 1)])
+def test_compare_engines_agree_with_each_other_and_torch(activation, output, loss, k):
+    pytest.importorskip("torch")
+    from gradplay.network import compare_engines
+    ds = load("spiral", n_samples=90, classes=3, seed=0)
+    y = ds.y_train if output == "softmax" else (ds.y_train > 0).astype(int)
+    rows = compare_engines(make_mlp([2, 5, k], activation, output, seed=1), ds.X_train, y, loss)
+    assert [r["engine"] for r in rows] == ["scalar", "tensor", "manual", "PyTorch autograd"]
+    assert max(r["max_grad_diff"] for r in rows) < 1e-12
+    assert max(r["loss"] for r in rows) - min(r["loss"] for r in rows) < 1e-12

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import functional as F
 
-__all__ = ["Network", "make_mlp", "init_weights", "ENGINES", "INITS"]
+__all__ = ["Network", "make_mlp", "compare_engines", "init_weights", "ENGINES", "INITS"]
 
 ENGINES = ("scalar", "tensor", "manual")
 INITS = ("uniform", "xavier", "he", "normal")
@@ -183,6 +183,30 @@ def _to_numpy(a):
     if type(a).__module__.startswith("torch"):
         return a.detach().cpu().numpy()
     return np.asarray(a)
+
+
+def compare_engines(model: Network, X, y, loss: str = "mse", max_samples: int = 64) -> list[dict]:
+    """The same loss and gradients from every engine (and PyTorch autograd when
+    it is installed), for the model's current weights on at most
+    ``max_samples`` samples: rows of {engine, loss, max_grad_diff}, where the
+    difference is the largest absolute gap from the manual engine's gradient."""
+    X, y = np.asarray(X)[:max_samples], np.asarray(y)[:max_samples]
+    weights = model.get_weights()
+    results = {}
+    for engine in ENGINES:
+        twin = make_mlp(model.sizes, model.activation, model.output, engine=engine)
+        twin.set_weights(weights)
+        value, grads = twin.loss_and_grads(X, y, loss)
+        results[engine] = (value, [g for pair in grads for g in pair])
+    try:
+        from .interop import torch_loss_and_grads
+        results["PyTorch autograd"] = torch_loss_and_grads(model, X, y, loss)
+    except ImportError:
+        pass
+    ref = results["manual"][1]
+    return [{"engine": name, "loss": value,
+             "max_grad_diff": max(float(np.max(np.abs(a - b))) for a, b in zip(grads, ref))}
+            for name, (value, grads) in results.items()]
 
 
 def make_mlp(sizes: Sequence[int], activation: str = "tanh", output: str = "sigmoid",

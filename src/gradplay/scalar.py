@@ -235,7 +235,12 @@ class Value:
         return order
 
     def backward(self) -> None:
-        """Fill ``.grad`` of every node with d(self)/d(node) by the chain rule."""
+        """Fill ``.grad`` of every node with d(self)/d(node) by the chain rule.
+
+        Called again, leaves *add* the new gradient to what they hold (call
+        ``zero_grad()`` or set ``.grad = 0`` between steps); interior nodes
+        are reset first, so they always show this call's gradient.
+        """
         order = self.topological_order()
         for node in order:
             if node.children:

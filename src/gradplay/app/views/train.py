@@ -10,7 +10,7 @@ import io
 import streamlit as st
 
 from gradplay import interop
-from gradplay.data import DATASETS
+from gradplay.network import compare_engines
 from gradplay.playground import (BATCH_SIZES, CHOICES, DECAYS, L2_VALUES, LEARNING_RATES,
                                  RANGES, LiveRun, Settings, make_dataset)
 from gradplay.train import SCALAR_NODE_CAP
@@ -236,4 +236,17 @@ def live_view() -> None:
 
 
 live_view()
+
+with st.expander("Check the gradients: the same step on every engine"):
+    st.markdown("The scalar engine (one node per multiply), the tensor engine (one node per "
+                "matrix operation), backpropagation written by hand and PyTorch's autograd "
+                "compute the gradient of the current model's loss on the first 64 training "
+                "points. The last column is the largest difference from the hand-written "
+                "gradients.")
+    if st.button("Compare now", key="compare"):
+        r = ss.run
+        rows = compare_engines(r.model, r.data.X_train, r.data.y_train, r.settings.loss)
+        st.dataframe(rows, hide_index=True, width="stretch",
+                     column_config={"max_grad_diff": st.column_config.NumberColumn(
+                         "largest gradient difference", format="%.1e")})
 st.caption("The URL holds every setting: copy it to share this exact run.")
