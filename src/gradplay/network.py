@@ -160,15 +160,25 @@ class Network:
         """(loss, [(dW, db), ...]) for the mean loss over the batch."""
         raise NotImplementedError
 
-    def loss(self, X, y, loss: str = "mse") -> float:
-        """The loss alone, from a forward pass (no gradients)."""
+    def evaluate(self, X, y, loss: str = "mse") -> tuple[float, float]:
+        """(loss, accuracy) from one forward pass, no gradients. Accuracy is
+        nan when y is not one class label per sample (regression targets)."""
         F.check_loss(loss, self.output)
         X = self.check_X(X)
-        Y = self.targets(y, X.shape[0])
         acts = self.forward_layers(X)
         W, b = self.weights[-1]
-        z = acts[-2] @ W + b
-        return F.loss_value(loss, z, acts[-1], Y)
+        z = acts[-2] @ W + b                      # the output layer's logits again
+        value = F.loss_value(loss, z, acts[-1], self.targets(y, X.shape[0]))
+        if getattr(y, "ndim", 1) != 1:
+            return value, float("nan")
+        out = acts[-1]
+        labels = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] >= 0.5)
+        hits = labels == y
+        return value, float(hits.mean() if isinstance(hits, np.ndarray) else hits.double().mean())
+
+    def loss(self, X, y, loss: str = "mse") -> float:
+        """The loss alone, from a forward pass (no gradients)."""
+        return self.evaluate(X, y, loss)[0]
 
     def describe(self) -> str:
         arch = "-".join(str(s) for s in self.sizes)

@@ -142,9 +142,6 @@ class Settings:
             setattr(s, key, value)
         return s, notes
 
-    def epochs_label(self) -> str:
-        return f"{self.epochs:,} epochs"
-
 
 def _parse_field(key: str, raw: str):
     if key == "hidden":

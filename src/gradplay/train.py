@@ -97,8 +97,8 @@ def _rows(a, idx: np.ndarray):
     return a[_xp(a).as_tensor(idx, device=a.device)]
 
 
-def _loss_or_nan(model: Network, X, y, loss: str) -> float:
-    return model.loss(X, y, loss) if len(y) else math.nan
+def _evaluate(model: Network, X, y, loss: str) -> tuple[float, float]:
+    return model.evaluate(X, y, loss) if len(y) else (math.nan, math.nan)
 
 
 class Trainer:
@@ -174,9 +174,9 @@ class Trainer:
 
     def record(self) -> None:
         d, m, loss = self.data, self.model, self.loss_name
-        self.history.append(self.epoch, _loss_or_nan(m, d.X_train, d.y_train, loss),
-                            _loss_or_nan(m, d.X_test, d.y_test, loss),
-                            accuracy(m, d.X_train, d.y_train), accuracy(m, d.X_test, d.y_test))
+        train_loss, train_acc = _evaluate(m, d.X_train, d.y_train, loss)
+        test_loss, test_acc = _evaluate(m, d.X_test, d.y_test, loss)
+        self.history.append(self.epoch, train_loss, test_loss, train_acc, test_acc)
 
     def run(self, epochs: int, callback: Callable | None = None, every: int = 1) -> History:
         """Train ``epochs`` more epochs. ``callback(trainer)`` runs every ``every``

@@ -12,7 +12,7 @@ import numpy as np
 
 from .plots import CLASS_COLORS, Grid, class_map, hidden_grids
 
-__all__ = ["heatmap_rgb", "hidden_mosaic", "boundary_figure", "loss_frame", "curves_figure"]
+__all__ = ["heatmap_rgb", "hidden_mosaic", "boundary_figure", "curves_figure"]
 
 # a diverging map: orange (low) -> white (middle) -> blue (high)
 _LOW = np.array([232, 116, 59], dtype=float)
@@ -99,16 +99,6 @@ def boundary_figure(grid: Grid, data, title: str = ""):
                              "scaleanchor": "x"},
                       legend={"orientation": "h", "y": -0.12}, uirevision="keep")
     return fig
-
-
-def loss_frame(history):
-    """The history as a table (epoch index) for line charts: loss and accuracy."""
-    import pandas as pd
-    frame = pd.DataFrame({"train loss": history.loss, "test loss": history.test_loss,
-                          "train accuracy": history.accuracy,
-                          "test accuracy": history.test_accuracy},
-                         index=pd.Index(history.epochs, name="epoch"))
-    return frame.dropna(axis=1, how="all")
 
 
 def curves_figure(history):
