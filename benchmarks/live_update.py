@@ -13,7 +13,6 @@ figures rendered to PNG on the server.
 """
 
 import argparse
-import io
 import os
 import statistics
 import time
@@ -24,13 +23,12 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 from gradplay.playground import LiveRun, Settings  # noqa: E402
 from gradplay.viz.live import boundary_figure, curves_figure, hidden_mosaic  # noqa: E402
 from gradplay.viz.network import network_dot  # noqa: E402
-from gradplay.viz.plots import (decision_grid, grid_bounds, plot_decision_boundary,  # noqa: E402
-                                plot_loss)
+from gradplay.viz.plots import (decision_grid, figure_png, grid_bounds,  # noqa: E402
+                                plot_decision_boundary, plot_loss)
 
 
 def timed(parts: dict, name: str, fn):
@@ -64,16 +62,11 @@ def main() -> None:
         timed(parts, "hidden-neuron mosaics", lambda: hidden_mosaic(run.model, bounds, 40))
         totals.append(time.perf_counter() - t0)
 
-    def png(fig):
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100)
-        plt.close(fig)
-        return buf.getvalue()
     naive = []
     for _ in range(5):
         t0 = time.perf_counter()
-        png(plot_decision_boundary(run.model, run.data, resolution=100))
-        png(plot_loss(run.history))
+        figure_png(plot_decision_boundary(run.model, run.data, resolution=100))
+        figure_png(plot_loss(run.history))
         naive.append(time.perf_counter() - t0)
 
     for name, times in parts.items():

@@ -142,3 +142,14 @@ def test_compare_engines_agree_with_each_other_and_torch(activation, output, los
     assert [r["engine"] for r in rows] == ["scalar", "tensor", "manual", "PyTorch autograd"]
     assert max(r["max_grad_diff"] for r in rows) < 1e-12
     assert max(r["loss"] for r in rows) - min(r["loss"] for r in rows) < 1e-12
+
+
+def test_figure_png_gives_png_bytes():
+    from gradplay.train import fit
+    from gradplay.viz.plots import figure_png, plot_decision_boundary, plot_loss
+    ds = load("moons", n_samples=60, seed=0)
+    model = make_mlp([2, 4, 1], seed=0)
+    hist = fit(model, ds, loss="bce", epochs=3)
+    for fig in (plot_loss(hist), plot_decision_boundary(model, ds)):
+        png = figure_png(fig)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000

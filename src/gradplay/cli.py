@@ -29,7 +29,8 @@ def _hidden(text: str) -> list[int]:
     try:
         sizes = [int(s) for s in text.replace(" ", "").split(",") if s]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--hidden: expected sizes like 4 or 8,4, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--hidden: expected sizes like 4 or 8,4, got {text!r}") from None
     if not sizes or any(s < 1 for s in sizes):
         raise argparse.ArgumentTypeError(f"--hidden: every size must be >= 1, got {text!r}")
     return sizes

@@ -60,7 +60,8 @@ class _BaseMLP(BaseEstimator):
                           weight_decay=self.weight_decay, seed=seed)
         history = trainer.run(self.epochs)
         if history.stopped:
-            warnings.warn(f"training stopped early: {history.stopped}", ConvergenceWarning)
+            warnings.warn(f"training stopped early: {history.stopped}", ConvergenceWarning,
+                          stacklevel=3)
         self.loss_curve_ = list(history.loss)
         self.n_iter_ = trainer.epoch
         return self

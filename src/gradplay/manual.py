@@ -21,8 +21,6 @@ or call ``model.to("cuda")``. Only operators both libraries share are used.
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import functional as F
 from .network import Network, _to_numpy
 

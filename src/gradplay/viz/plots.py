@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Grid", "decision_grid", "hidden_grids", "grid_bounds", "plot_dataset",
-           "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "save_figures"]
+           "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "figure_png",
+           "save_figures"]
 
 CLASS_COLORS = ["#e8743b", "#2e86de", "#19a979", "#c23b6b", "#8e6cbd", "#b3a23a",
                 "#5c5c5c", "#13a4b4", "#945ecf", "#d4526e"]
@@ -192,6 +193,15 @@ def plot_hidden_activations(model, data, resolution: int = 60, max_units: int = 
     fig.suptitle(f"hidden neurons ({model.activation}): output over the input plane")
     fig.tight_layout()
     return fig
+
+
+def figure_png(fig, dpi: int = 100) -> bytes:
+    """A matplotlib figure as PNG bytes (the figure is closed afterwards)."""
+    import io
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    _plt().close(fig)
+    return buf.getvalue()
 
 
 def save_figures(model, data, history, directory) -> dict:

@@ -99,6 +99,8 @@ if order_len > MAX_DRAWN_NODES:
     st.warning(f"The graph has {order_len} nodes: too many to draw.")
     st.stop()
 step_key = f"step::{text}"
+for stale in [k for k in ss if str(k).startswith("step::") and k != step_key]:
+    del ss[stale]  # keep one step position per session, not one per expression typed
 if step_key not in ss:
     ss[step_key] = order_len
 

@@ -5,8 +5,7 @@ run). Training happens in short slices inside a fragment that reruns a few
 times a second, so the page stays responsive and Pause acts at once.
 """
 
-import io
-
+import matplotlib
 import streamlit as st
 
 from gradplay import interop
@@ -16,7 +15,10 @@ from gradplay.playground import (BATCH_SIZES, CHOICES, DECAYS, L2_VALUES, LEARNI
 from gradplay.train import SCALAR_NODE_CAP
 from gradplay.viz.live import boundary_figure, curves_figure, hidden_mosaic
 from gradplay.viz.network import network_dot
-from gradplay.viz.plots import decision_grid, grid_bounds
+from gradplay.viz.plots import (decision_grid, figure_png, grid_bounds, plot_decision_boundary,
+                                plot_loss)
+
+matplotlib.use("Agg")  # figures are rendered to PNG on the server, never shown
 
 REFRESH_SECONDS = 0.3     # a redraw about three times a second while training
 SLICE_SECONDS = 0.12      # training time per redraw
@@ -150,32 +152,13 @@ def model_json() -> str:
     return interop.dumps(ss.run.model)
 
 
-def figures_png() -> bytes:
-    """The decision boundary and the loss curve as one PNG."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from gradplay.viz.plots import plot_decision_boundary, plot_loss
-    r = ss.run
-    buf = io.BytesIO()
-    fig = plot_decision_boundary(r.model, r.data)
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+def boundary_png() -> bytes:
+    """The decision boundary, prediction beside ground truth, as a PNG."""
+    return figure_png(plot_decision_boundary(ss.run.model, ss.run.data))
 
 
 def loss_png() -> bytes:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from gradplay.viz.plots import plot_loss
-    buf = io.BytesIO()
-    fig = plot_loss(ss.run.history)
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return figure_png(plot_loss(ss.run.history))
 
 
 @st.fragment(run_every=REFRESH_SECONDS if ss.running else None)
@@ -228,7 +211,7 @@ def live_view() -> None:
     d1, d2, d3 = st.columns(3)
     d1.download_button("⬇ Model (JSON)", model_json, file_name="gradplay-model.json",
                        mime="application/json", on_click="ignore", width="stretch")
-    d2.download_button("⬇ Decision boundary (PNG)", figures_png,
+    d2.download_button("⬇ Decision boundary (PNG)", boundary_png,
                        file_name="decision_boundary.png", mime="image/png", on_click="ignore",
                        width="stretch")
     d3.download_button("⬇ Loss curve (PNG)", loss_png, file_name="training_loss.png",
