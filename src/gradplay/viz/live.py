@@ -121,5 +121,6 @@ def curves_figure(history):
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=1)
     fig.update_xaxes(title_text="epoch", row=2, col=1)
     fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      legend={"orientation": "h", "y": 1.12}, uirevision="keep")
+                      legend={"orientation": "h", "y": 1.1, "x": 1, "xanchor": "right"},
+                      uirevision="keep")
     return fig
