@@ -61,14 +61,16 @@ def decision_grid(model, bounds: tuple, resolution: int = 100) -> Grid:
     sigmoid output, a (k,) vector of class probabilities for softmax.
     """
     xs, ys, points = _mesh(bounds, resolution)
-    out = np.asarray(model.predict(points))
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model: draw what we can
+        out = np.asarray(model.predict(points))
     return Grid(xs, ys, out.reshape(resolution, resolution, *out.shape[1:]))
 
 
 def hidden_grids(model, bounds: tuple, resolution: int = 40) -> list[Grid]:
     """For each hidden layer, every neuron's output over the grid: values (r, r, units)."""
     xs, ys, points = _mesh(bounds, resolution)
-    layers = model.forward_layers(points)[1:-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        layers = model.forward_layers(points)[1:-1]
     return [Grid(xs, ys, np.asarray(a).reshape(resolution, resolution, -1)) for a in layers]
 
 
