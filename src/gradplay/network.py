@@ -9,6 +9,7 @@ weights all three return the same numbers -- that agreement is the lesson.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Sequence
 
 import numpy as np
@@ -59,10 +60,10 @@ def check_sizes(sizes: Sequence[int]) -> list[int]:
     return [int(s) for s in sizes]
 
 
-class Network:
+class Network(ABC):
     """Weights and the engine-independent parts of an MLP.
 
-    Subclasses implement ``loss_and_grads(X, y, loss)``.
+    Each engine is a subclass that defines ``loss_and_grads(X, y, loss)``.
     """
 
     engine = "base"
@@ -156,9 +157,9 @@ class Network:
             return y.astype(np.float64)
         return y.to(dtype=F._xp(y).float64)  # a torch tensor: float64, same device
 
+    @abstractmethod
     def loss_and_grads(self, X, y, loss: str = "mse"):
         """(loss, [(dW, db), ...]) for the mean loss over the batch."""
-        raise NotImplementedError
 
     def evaluate(self, X, y, loss: str = "mse") -> tuple[float, float]:
         """(loss, accuracy) from one forward pass, no gradients. Accuracy is

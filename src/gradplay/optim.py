@@ -14,6 +14,7 @@ wd * p to g).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Sequence
 
 from .functional import _xp
@@ -34,8 +35,9 @@ def _check_fraction(name: str, value: float) -> float:
     return float(value)
 
 
-class Optimizer:
-    """Base class: holds the learning rate, the weight decay and per-parameter state."""
+class Optimizer(ABC):
+    """Base class: holds the learning rate, the weight decay and per-parameter state.
+    Each optimizer defines ``update``: its rule for one parameter."""
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
         self.lr = _check_positive("lr (learning rate)", lr)
@@ -55,8 +57,10 @@ class Optimizer:
                 g = g + self.weight_decay * p           # L2: d/dp (wd/2 ||p||^2) = wd p
             self.update(p, g, self.state.setdefault(i, {}))
 
+    @abstractmethod
     def update(self, p, g, state: dict) -> None:
-        raise NotImplementedError
+        """Change p in place from its gradient g (weight decay already added);
+        ``state`` is this parameter's memory between steps."""
 
 
 class SGD(Optimizer):
