@@ -174,10 +174,8 @@ class Tensor:
         """
         f = F.get_activation(output, output=True)
         z = self.data
-        a = f.forward(z)
-        value = F.loss_value(name, z, a, Y)
-        return Tensor(np.array(value), (self,), name,
-                      lambda G: (G * F.loss_grad_z(name, f, z, a, Y),))
+        value, dz = F.loss_and_grad_z(name, f, z, f.forward(z), Y)   # one pass for both
+        return Tensor(np.array(value), (self,), name, lambda G: (G * dz,))
 
     # ------------------------------------------------------------------ backprop
     def topological_order(self) -> list[Tensor]:
