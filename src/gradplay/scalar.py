@@ -33,7 +33,7 @@ import math
 import random
 from typing import Iterable, Sequence
 
-__all__ = ["Value", "Neuron", "Layer", "MLP", "Module"]
+__all__ = ["Value", "Neuron", "Layer", "MLP", "Module", "topological_order"]
 
 
 def _sigmoid(x: float) -> float:
@@ -211,28 +211,8 @@ class Value:
 
     # ------------------------------------------------------------------ backprop
     def topological_order(self) -> list[Value]:
-        """Every node of the graph, each after all of its children.
-
-        An iterative depth-first search: the stack holds (node, expanded)
-        pairs, and a node is emitted when it is popped the second time, after
-        everything it was computed from.
-        """
-        order: list[Value] = []
-        visited: set = set()
-        stack = [(self, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if node in visited:
-                continue
-            visited.add(node)
-            stack.append((node, True))
-            for child in node.children:
-                if child not in visited:
-                    stack.append((child, False))
-        return order
+        """Every node of the graph, each after all of its children."""
+        return topological_order(self)
 
     def backward(self) -> None:
         """Fill ``.grad`` of every node with d(self)/d(node) by the chain rule.
@@ -250,6 +230,33 @@ class Value:
             g = node.grad
             for child, local in zip(node.children, node.local_grads):
                 child.grad += local * g  # chain rule
+
+
+def topological_order(output) -> list:
+    """Every node of the graph below ``output``, each after all of its
+    ``children`` (for Value and Tensor graphs alike).
+
+    An iterative depth-first search, so deep graphs cannot hit Python's
+    recursion limit: the stack holds (node, expanded) pairs, and a node is
+    emitted when it is popped the second time, after everything it was
+    computed from.
+    """
+    order: list = []
+    visited: set = set()
+    stack = [(output, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for child in node.children:
+            if child not in visited:
+                stack.append((child, False))
+    return order
 
 
 def _as_value(x) -> Value:

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import functional as F
 from .network import Network
+from .scalar import topological_order
 
 __all__ = ["Tensor", "Linear", "MLP", "unbroadcast"]
 
@@ -179,17 +180,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ backprop
     def topological_order(self) -> list[Tensor]:
-        """Nodes each after their inputs (iterative depth-first search)."""
-        order, visited, stack = [], set(), [(self, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-            elif node not in visited:
-                visited.add(node)
-                stack.append((node, True))
-                stack.extend((c, False) for c in node.children if c not in visited)
-        return order
+        """Nodes each after their inputs (the same search as for Values)."""
+        return topological_order(self)
 
     def backward(self) -> None:
         """Fill ``.grad`` of every node with d(self)/d(node); self must be a scalar."""
