@@ -105,22 +105,17 @@ def numpy_reference_step(weights, X, y, activation: str, lr: float) -> Callable:
     return step
 
 
-def torch_autograd_step(weights, X, y, activation: str, output: str, loss: str, lr: float):
-    """PyTorch's idiom: nn.Sequential, a loss module, backward(), optim.SGD."""
+def torch_autograd_step(model, X, y, loss: str, lr: float):
+    """PyTorch's idiom on the same network (``interop.to_torch``): a loss
+    module, backward(), optim.SGD. BCE takes the logits, so it drops the
+    output activation."""
     import torch
     from torch import nn
-    layers = []
-    for i, (W, b) in enumerate(weights):
-        lin = nn.Linear(*W.shape).double()
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(W.T.copy()))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers.append(lin)
-        if i < len(weights) - 1:
-            layers.append({"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}[activation]())
-    if loss == "mse" and output == "sigmoid":
-        layers.append(nn.Sigmoid())
-    net = nn.Sequential(*layers)
+
+    from .interop import to_torch
+    net = to_torch(model)
+    if loss == "bce":
+        net = net[:-1]
     criterion = nn.MSELoss() if loss == "mse" else nn.BCEWithLogitsLoss()
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     Xt = torch.from_numpy(X)
@@ -171,7 +166,8 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
     sizes = list(sizes)
     rows = []
     with threadpool_limits(1):
-        weights = make_mlp(sizes, activation, output, seed=seed).get_weights()
+        start = make_mlp(sizes, activation, output, seed=seed)
+        weights = start.get_weights()
 
         def add(name, step, n_epochs=epochs, note=""):
             rows.append({"name": name, "seconds": _time_per_epoch(step, n_epochs), "note": note})
@@ -180,7 +176,7 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
             import torch
             torch.set_num_threads(1)
             add("PyTorch autograd (reference)",
-                torch_autograd_step(weights, X, y, activation, output, loss, lr))
+                torch_autograd_step(start, X, y, loss, lr))
         except ImportError:
             pass
         if loss == "mse" and activation in ("sigmoid", "tanh") and output == "sigmoid":
