@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from .data import load
-from .network import make_mlp
+from .network import count_weights, make_mlp
 from .optim import SGD
 from .train import SCALAR_NODE_CAP
 
@@ -188,7 +188,7 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
                 if activation == "relu" and output == "linear" and loss == "mse" else None
             note = f"{few} epochs" if mg_step else \
                 "skipped: micrograd has only relu (try --activation relu --output linear)"
-            if mg_step and n * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) > SCALAR_NODE_CAP:
+            if mg_step and n * count_weights(sizes, biases=False) > SCALAR_NODE_CAP:
                 mg_step, note = None, "skipped: graph too large"
             if mg_step:
                 add("micrograd 0.1.0", mg_step, few, note=note)
@@ -200,8 +200,7 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
             model = make_mlp(sizes, activation, output, engine=engine, seed=seed)
             model.set_weights(weights)
             if engine == "scalar":
-                n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-                if not include_scalar or n_weights * n > 5 * SCALAR_NODE_CAP:
+                if not include_scalar or count_weights(sizes) * n > 5 * SCALAR_NODE_CAP:
                     rows.append({"name": "gradplay scalar", "seconds": None,
                                  "note": "skipped: graph too large"})
                     continue

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import functional as F
 
-__all__ = ["Network", "make_mlp", "compare_engines", "init_weights", "ENGINES", "INITS"]
+__all__ = ["Network", "make_mlp", "compare_engines", "init_weights", "count_weights",
+           "ENGINES", "INITS"]
 
 ENGINES = ("scalar", "tensor", "manual")
 INITS = ("uniform", "xavier", "he", "normal")
@@ -46,6 +47,12 @@ def init_weights(sizes: Sequence[int], init: str = "xavier", seed: int | None = 
             W = rng.normal(0.0, 1.0, size=(fan_in, fan_out))
         weights.append((W, np.zeros(fan_out)))
     return weights
+
+
+def count_weights(sizes: Sequence[int], biases: bool = True) -> int:
+    """Parameters of a dense net with these layer sizes: sum of fan_in*fan_out
+    (+ fan_out biases)."""
+    return sum(a * b + (b if biases else 0) for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:

@@ -20,7 +20,7 @@ import numpy as np
 from . import functional as F
 from .data import Dataset
 from .functional import _xp
-from .network import Network
+from .network import Network, count_weights
 from .optim import Optimizer, Schedule, make_optimizer
 
 __all__ = ["History", "Trainer", "fit", "accuracy", "MAX_EPOCHS", "SCALAR_NODE_CAP"]
@@ -196,7 +196,7 @@ def check_scalar_size(model: Network, batch: int) -> None:
     would build graphs too big to be interactive, and say what to do."""
     if model.engine != "scalar":
         return
-    weights = sum(a * b + b for a, b in zip(model.sizes[:-1], model.sizes[1:]))
+    weights = count_weights(model.sizes)
     nodes = weights * batch
     if nodes > SCALAR_NODE_CAP:
         most = max(1, SCALAR_NODE_CAP // weights)
