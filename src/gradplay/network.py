@@ -140,10 +140,7 @@ class Network(ABC):
 
     def predict_labels(self, X) -> np.ndarray:
         """Class labels: output >= 0.5 for one unit, the arg-max for several."""
-        out = self.predict(X)
-        if out.ndim == 1:
-            return (out >= 0.5).astype(int) if isinstance(out, np.ndarray) else (out >= 0.5).long()
-        return out.argmax(axis=1) if isinstance(out, np.ndarray) else out.argmax(dim=1)
+        return labels_from(self.forward_layers(self.check_X(X))[-1])
 
     def check_X(self, X):
         if not hasattr(X, "shape"):
@@ -179,9 +176,7 @@ class Network(ABC):
         value = F.loss_value(loss, z, acts[-1], self.targets(y, X.shape[0]))
         if getattr(y, "ndim", 1) != 1:
             return value, float("nan")
-        out = acts[-1]
-        labels = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] >= 0.5)
-        hits = labels == y
+        hits = labels_from(acts[-1]) == y
         return value, float(hits.mean() if isinstance(hits, np.ndarray) else hits.double().mean())
 
     def loss(self, X, y, loss: str = "mse") -> float:
@@ -195,6 +190,14 @@ class Network(ABC):
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(sizes={self.sizes}, activation={self.activation!r}, "
                 f"output={self.output!r})")
+
+
+def labels_from(out):
+    """Class labels from output-layer activations (n, k), NumPy or torch:
+    column 0 >= 0.5 for one unit, the arg-max of each row for several."""
+    if out.shape[1] == 1:
+        return (out[:, 0] >= 0.5) * 1
+    return out.argmax(axis=1) if isinstance(out, np.ndarray) else out.argmax(dim=1)
 
 
 def _to_numpy(a):

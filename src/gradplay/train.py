@@ -23,7 +23,7 @@ from .functional import _xp
 from .network import Network, count_weights
 from .optim import Optimizer, Schedule, make_optimizer
 
-__all__ = ["History", "Trainer", "fit", "accuracy", "MAX_EPOCHS", "SCALAR_NODE_CAP"]
+__all__ = ["History", "Trainer", "fit", "MAX_EPOCHS", "SCALAR_NODE_CAP"]
 
 MAX_EPOCHS = 1_000_000
 SCALAR_NODE_CAP = 200_000  # graph nodes per epoch the scalar engine may build
@@ -69,16 +69,6 @@ class History:
         return {"epoch": self.epochs[-1], "train_loss": self.loss[-1],
                 "test_loss": self.test_loss[-1], "train_accuracy": self.accuracy[-1],
                 "test_accuracy": self.test_accuracy[-1]}
-
-
-def accuracy(model: Network, X, y) -> float:
-    """Fraction of samples whose predicted label equals y (nan if there are
-    none, or if y is not one label per sample, as in multi-output regression).
-    X and y may be NumPy arrays or torch tensors."""
-    if len(y) == 0 or getattr(y, "ndim", 1) != 1:
-        return math.nan
-    hits = model.predict_labels(X) == y
-    return float(hits.mean()) if isinstance(hits, np.ndarray) else float(hits.double().mean())
 
 
 def _all_finite(arrays) -> bool:
