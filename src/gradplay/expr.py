@@ -378,19 +378,26 @@ def parse(text: str):
     return _Parser(text).parse()
 
 
+def _children(node) -> tuple:
+    """The sub-expressions a syntax-tree node is computed from, left to right."""
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Pow):
+        return (node.base,)
+    if isinstance(node, Call):
+        return (node.argument,)
+    return ()
+
+
 def _walk(node):
+    """Every node of the tree, parents before children, left before right."""
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        if isinstance(n, Binary):
-            stack += [n.right, n.left]
-        elif isinstance(n, (Unary,)):
-            stack.append(n.operand)
-        elif isinstance(n, Pow):
-            stack.append(n.base)
-        elif isinstance(n, Call):
-            stack.append(n.argument)
+        stack += reversed(_children(n))
 
 
 def variables(text: str) -> list[str]:
@@ -415,8 +422,7 @@ def _build(tree, leaves: dict[str, Value], text: str) -> Value:
         if isinstance(node, Var):
             results[id(node)] = leaves[node.name]
             continue
-        kids = {Binary: lambda n: (n.left, n.right), Unary: lambda n: (n.operand,),
-                Pow: lambda n: (n.base,), Call: lambda n: (n.argument,)}[type(node)](node)
+        kids = _children(node)
         if not ready:
             stack.append((node, True))
             stack += [(k, False) for k in reversed(kids)]
