@@ -143,7 +143,8 @@ class Trainer:
         if self.schedule is not None:
             self.optimizer.lr = self.schedule(self.lr0, self.epoch)
         for Xb, yb in self._batches():
-            good = model.get_weights()
+            # a same-device copy to fall back on (no trip to the CPU for torch weights)
+            good = [(W * 1, b * 1) for W, b in model.weights]
             value, grads = model.loss_and_grads(Xb, yb, self.loss_name)
             flat = [g for pair in grads for g in pair]
             if not math.isfinite(value) or not _all_finite(flat):
