@@ -5,9 +5,8 @@ tensor autograd graph (``Tensor``) and backpropagation written by hand -- and
 agree on every gradient.
 """
 
-from .network import make_mlp
-from .scalar import Value
-from .tensor import Tensor
+from .autograd import Tensor, Value
+from .nets import make_mlp
 
 __version__ = "0.1.0"
 __all__ = ["Value", "Tensor", "make_mlp", "__version__"]

@@ -17,9 +17,9 @@ from typing import Callable
 import numpy as np
 
 from .data import load
-from .network import count_weights, make_mlp
+from .nets import make_mlp, scalar_graph_size
 from .optim import SGD
-from .train import SCALAR_NODE_CAP
+from .train import SCALAR_EDGE_CAP
 
 __all__ = ["run_benchmark", "print_table", "numpy_reference_step", "torch_autograd_step"]
 
@@ -188,7 +188,7 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
                 if activation == "relu" and output == "linear" and loss == "mse" else None
             note = f"{few} epochs" if mg_step else \
                 "skipped: micrograd has only relu (try --activation relu --output linear)"
-            if mg_step and n * count_weights(sizes, biases=False) > SCALAR_NODE_CAP:
+            if mg_step and scalar_graph_size(sizes, n)[1] > SCALAR_EDGE_CAP:
                 mg_step, note = None, "skipped: graph too large"
             if mg_step:
                 add("micrograd 0.1.0", mg_step, few, note=note)
@@ -200,7 +200,7 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
             model = make_mlp(sizes, activation, output, engine=engine, seed=seed)
             model.set_weights(weights)
             if engine == "scalar":
-                if not include_scalar or count_weights(sizes) * n > 5 * SCALAR_NODE_CAP:
+                if not include_scalar or scalar_graph_size(sizes, n)[1] > 5 * SCALAR_EDGE_CAP:
                     rows.append({"name": "gradplay scalar", "seconds": None,
                                  "note": "skipped: graph too large"})
                     continue

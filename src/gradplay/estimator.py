@@ -18,7 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .data import Dataset
-from .network import make_mlp
+from .nets import make_mlp
 from .train import Trainer
 
 __all__ = ["MLPClassifier", "MLPRegressor"]

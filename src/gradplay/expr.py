@@ -26,7 +26,7 @@ import keyword
 import math
 from dataclasses import dataclass
 
-from .scalar import Value
+from .autograd import Value
 
 __all__ = ["ExpressionError", "evaluate", "build", "parse", "variables", "numeric_gradients",
            "backward_order", "replay_backward", "chain_rule_terms", "FUNCTIONS", "EXAMPLES",

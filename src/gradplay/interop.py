@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from .functional import ACTIVATIONS, OUTPUTS
-from .network import ENGINES, INITS, Network, make_mlp
+from .nets import ENGINES, INITS, Network, make_mlp
 
 __all__ = ["save", "load", "to_dict", "from_dict", "dumps", "loads", "ModelFileError",
-           "FORMAT", "FORMAT_VERSION", "to_torch", "from_torch", "torch_loss_and_grads"]
+           "FORMAT", "FORMAT_VERSION", "to_torch", "from_torch"]
 
 FORMAT = "gradplay-mlp"
 FORMAT_VERSION = 1
@@ -197,30 +197,6 @@ def to_torch(model: Network):
         elif name != "linear":
             layers.append(getattr(nn, _TORCH_ACT[name])())
     return nn.Sequential(*layers)
-
-
-def torch_loss_and_grads(model: Network, X, y, loss: str = "mse"):
-    """(loss, flat gradients [dW1, db1, ...]) of ``model`` computed by PyTorch
-    autograd on the exported network: an independent check of our engines."""
-    import torch
-    import torch.nn.functional as tF
-    net = to_torch(model)
-    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
-    yt = torch.as_tensor(np.asarray(y))
-    if loss == "mse":
-        out = net(X)                                   # through the output activation
-        target = tF.one_hot(yt.long(), out.shape[1]).double() if model.output == "softmax" \
-            else yt.double().reshape(out.shape)
-        value = ((out - target) ** 2).mean()
-    else:
-        logits = net[:-1](X)                           # bce and ce start from the logits
-        value = tF.cross_entropy(logits, yt.long()) if loss == "ce" else \
-            tF.binary_cross_entropy_with_logits(logits, yt.double().reshape(logits.shape))
-    value.backward()
-    grads = []
-    for lin in (m for m in net if isinstance(m, torch.nn.Linear)):
-        grads += [lin.weight.grad.numpy().T.copy(), lin.bias.grad.numpy().copy()]
-    return value.item(), grads
 
 
 def from_torch(sequential, engine: str = "tensor") -> Network:

@@ -7,8 +7,14 @@ written as torch.optim writes it, so one step here equals one step there on
 the same gradients (tested).
 
 Notation: p a parameter, g its gradient, lr the learning rate, t the step
-number (1, 2, ...), wd the weight decay (an L2 penalty wd/2 * ||p||^2 adds
-wd * p to g).
+number (1, 2, ...). Two penalties can be added to the loss before the rule
+applies:
+
+    L2 (weight decay wd):  wd/2 ||p||^2  adds  wd * p       to g  (every parameter)
+    L1 (rate l1):          l1 ||W||_1    adds  l1 * sign(W) to g  (weights only)
+
+L1 acts on the weight matrices (2-D arrays), not on the biases, as in
+TensorFlow Playground: it pushes unneeded weights to exactly zero.
 """
 
 from __future__ import annotations
@@ -17,15 +23,22 @@ import math
 from abc import ABC, abstractmethod
 from typing import Sequence
 
-from .functional import _xp
+from .backend import array_module
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "AdaGrad", "make_optimizer",
-           "OPTIMIZERS", "Schedule", "make_schedule", "SCHEDULES"]
+           "OPTIMIZERS", "Schedule", "SCHEDULES"]
 
 
 def _check_positive(name: str, value: float) -> float:
     if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return float(value)
+
+
+def _check_penalty(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
 
 
@@ -39,11 +52,10 @@ class Optimizer(ABC):
     """Base class: holds the learning rate, the weight decay and per-parameter state.
     Each optimizer defines ``update``: its rule for one parameter."""
 
-    def __init__(self, lr: float, weight_decay: float = 0.0):
+    def __init__(self, lr: float, weight_decay: float = 0.0, l1: float = 0.0):
         self.lr = _check_positive("lr (learning rate)", lr)
-        if not isinstance(weight_decay, (int, float)) or weight_decay < 0:
-            raise ValueError(f"weight_decay (L2) must be a number >= 0, got {weight_decay!r}")
-        self.weight_decay = float(weight_decay)
+        self.weight_decay = _check_penalty("weight_decay (L2)", weight_decay)
+        self.l1 = _check_penalty("l1", l1)
         self.t = 0
         self.state: dict[int, dict] = {}
 
@@ -55,6 +67,8 @@ class Optimizer(ABC):
         for i, (p, g) in enumerate(zip(params, grads)):
             if self.weight_decay:
                 g = g + self.weight_decay * p           # L2: d/dp (wd/2 ||p||^2) = wd p
+            if self.l1 and p.ndim >= 2:
+                g = g + self.l1 * array_module(p).sign(p)   # L1: d/dW (l1 |W|) = l1 sign(W)
             self.update(p, g, self.state.setdefault(i, {}))
 
     @abstractmethod
@@ -72,8 +86,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+                 weight_decay: float = 0.0, l1: float = 0.0):
+        super().__init__(lr, weight_decay, l1)
         self.momentum = _check_fraction("momentum", momentum)
         if nesterov and not self.momentum:
             raise ValueError("nesterov=True needs a momentum > 0")
@@ -98,8 +112,8 @@ class Adam(Optimizer):
     """
 
     def __init__(self, lr: float = 0.01, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+                 weight_decay: float = 0.0, l1: float = 0.0):
+        super().__init__(lr, weight_decay, l1)
         self.b1 = _check_fraction("betas[0]", betas[0])
         self.b2 = _check_fraction("betas[1]", betas[1])
         self.eps = _check_positive("eps", eps)
@@ -113,7 +127,7 @@ class Adam(Optimizer):
         v *= self.b2
         v += (1 - self.b2) * g * g
         step = self.lr / (1 - self.b1 ** self.t)
-        denom = _xp(v).sqrt(v) / math.sqrt(1 - self.b2 ** self.t) + self.eps
+        denom = array_module(v).sqrt(v) / math.sqrt(1 - self.b2 ** self.t) + self.eps
         p -= step * m / denom
 
 
@@ -124,8 +138,8 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+                 weight_decay: float = 0.0, l1: float = 0.0):
+        super().__init__(lr, weight_decay, l1)
         self.alpha = _check_fraction("alpha", alpha)
         self.eps = _check_positive("eps", eps)
 
@@ -135,7 +149,7 @@ class RMSprop(Optimizer):
         s = state["s"]
         s *= self.alpha
         s += (1 - self.alpha) * g * g
-        p -= self.lr * g / (_xp(s).sqrt(s) + self.eps)
+        p -= self.lr * g / (array_module(s).sqrt(s) + self.eps)
 
 
 class AdaGrad(Optimizer):
@@ -144,8 +158,9 @@ class AdaGrad(Optimizer):
     s += g^2;   p -= lr g / (sqrt(s) + eps)
     """
 
-    def __init__(self, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+    def __init__(self, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0,
+                 l1: float = 0.0):
+        super().__init__(lr, weight_decay, l1)
         self.eps = _check_positive("eps", eps)
 
     def update(self, p, g, state):
@@ -153,14 +168,15 @@ class AdaGrad(Optimizer):
             state["s"] = g * 0.0
         s = state["s"]
         s += g * g
-        p -= self.lr * g / (_xp(s).sqrt(s) + self.eps)
+        p -= self.lr * g / (array_module(s).sqrt(s) + self.eps)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "nesterov": SGD, "adam": Adam,
               "rmsprop": RMSprop, "adagrad": AdaGrad}
 
 
-def make_optimizer(name: str, lr: float, momentum: float = 0.9, weight_decay: float = 0.0):
+def make_optimizer(name: str, lr: float, momentum: float = 0.9, weight_decay: float = 0.0,
+                   l1: float = 0.0):
     """An optimizer by name: sgd, momentum, nesterov, adam, rmsprop, adagrad.
 
     ``momentum`` is used by "momentum" and "nesterov" only.
@@ -168,11 +184,12 @@ def make_optimizer(name: str, lr: float, momentum: float = 0.9, weight_decay: fl
     key = name.lower()
     if key not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {name!r}")
+    penalties = {"weight_decay": weight_decay, "l1": l1}
     if key == "momentum":
-        return SGD(lr, momentum=momentum, weight_decay=weight_decay)
+        return SGD(lr, momentum=momentum, **penalties)
     if key == "nesterov":
-        return SGD(lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
-    return OPTIMIZERS[key](lr, weight_decay=weight_decay)
+        return SGD(lr, momentum=momentum, nesterov=True, **penalties)
+    return OPTIMIZERS[key](lr, **penalties)
 
 
 # ---------------------------------------------------------------------- schedules
@@ -214,7 +231,3 @@ class Schedule:
 
 
 SCHEDULES = ("constant", "step", "exponential", "inverse")
-
-
-def make_schedule(kind: str = "constant", **kwargs) -> Schedule:
-    return Schedule(kind, **kwargs)

@@ -1,12 +1,18 @@
 """Training: epochs, mini-batches, history, a NaN guard and progress.
 
 ``fit(model, data, ...)`` trains in one call. ``Trainer`` holds the same
-state between calls, so a user interface can train a few epochs, draw, and
+state between calls, so a user interface can train a few batches, draw, and
 carry on (or pause) without losing the optimizer's momentum.
 
 One epoch: shuffle (mini-batches only), then for each batch
 ``loss, grads = model.loss_and_grads(Xb, yb)`` and ``optimizer.step``. After
 the epoch the train and test loss and accuracy are recorded.
+``Trainer.step_batch()`` trains one batch, so a caller with a time budget
+(the live page) can stop in the middle of an epoch and resume there.
+
+The NaN guard: before each step the weights whose batch loss was finite are
+kept aside. If a loss or a gradient becomes NaN or infinite, training stops
+and the model goes back to the last weights with a finite loss.
 """
 
 from __future__ import annotations
@@ -17,16 +23,18 @@ from typing import Callable
 
 import numpy as np
 
+from collections import deque
+
 from . import functional as F
+from .backend import array_module
 from .data import Dataset
-from .functional import _xp
-from .network import Network, count_weights
+from .nets import Network, scalar_graph_size
 from .optim import Optimizer, Schedule, make_optimizer
 
-__all__ = ["History", "Trainer", "fit", "MAX_EPOCHS", "SCALAR_NODE_CAP"]
+__all__ = ["History", "Trainer", "fit", "MAX_EPOCHS", "SCALAR_EDGE_CAP", "check_scalar_size"]
 
 MAX_EPOCHS = 1_000_000
-SCALAR_NODE_CAP = 200_000  # graph nodes per epoch the scalar engine may build
+SCALAR_EDGE_CAP = 400_000  # graph edges a scalar-engine step may build (see scalar_graph_size)
 
 
 @dataclass
@@ -74,7 +82,7 @@ class History:
 def _all_finite(arrays) -> bool:
     """True if no entry of any array (NumPy or torch) is NaN or infinite."""
     for a in arrays:
-        finite = np.isfinite(a).all() if isinstance(a, np.ndarray) else _xp(a).isfinite(a).all()
+        finite = np.isfinite(a).all() if isinstance(a, np.ndarray) else array_module(a).isfinite(a).all()
         if not bool(finite):
             return False
     return True
@@ -84,7 +92,7 @@ def _rows(a, idx: np.ndarray):
     """a[idx] for a NumPy array or a torch tensor (on any device)."""
     if isinstance(a, np.ndarray):
         return a[idx]
-    return a[_xp(a).as_tensor(idx, device=a.device)]
+    return a[array_module(a).as_tensor(idx, device=a.device)]
 
 
 def _evaluate(model: Network, X, y, loss: str) -> tuple[float, float]:
@@ -92,12 +100,17 @@ def _evaluate(model: Network, X, y, loss: str) -> tuple[float, float]:
 
 
 class Trainer:
-    """Everything a training run carries from one epoch to the next."""
+    """Everything a training run carries from one batch to the next.
+
+    ``optimizer``, ``schedule``, ``lr0`` and ``batch_size`` may be changed
+    between steps (the live page does, when a learner moves a slider); a new
+    batch size takes effect at the next epoch.
+    """
 
     def __init__(self, model: Network, data: Dataset, loss: str = "mse",
                  optimizer: str | Optimizer = "sgd", lr: float = 0.5,
                  batch_size: int | None = None, momentum: float = 0.9,
-                 weight_decay: float = 0.0, schedule: Schedule | None = None,
+                 weight_decay: float = 0.0, l1: float = 0.0, schedule: Schedule | None = None,
                  seed: int = 0, history_limit: int = 5000):
         F.check_loss(loss, model.output)
         if model.output == "sigmoid" and data.n_classes > 2:
@@ -108,60 +121,95 @@ class Trainer:
                              f"has {model.sizes[-1]} units")
         self.model, self.data, self.loss_name = model, data, loss
         self.optimizer = optimizer if isinstance(optimizer, Optimizer) else \
-            make_optimizer(optimizer, lr, momentum=momentum, weight_decay=weight_decay)
+            make_optimizer(optimizer, lr, momentum=momentum, weight_decay=weight_decay, l1=l1)
         self.lr0 = self.optimizer.lr
-        n = len(data.y_train)
-        if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) != batch_size
-                                       or batch_size < 1):
-            raise ValueError(f"batch_size must be a whole number >= 1 or None (full batch), "
-                             f"got {batch_size!r}")
-        self.batch_size = None if batch_size is None or batch_size >= n else int(batch_size)
+        self.batch_size = check_batch_size(batch_size)
         self.schedule = schedule
         self.rng = np.random.default_rng(seed)
         self.epoch = 0
         self.history = History(limit=history_limit)
-        check_scalar_size(model, self.batch_size or n)
+        self.last_grads: list | None = None   # [(dW, db), ...] of the latest step
+        self._last_finite: list | None = None # weights whose batch loss was finite
+        self._batches: deque = deque()        # index arrays left in this epoch
+        check_scalar_size(model, self.batch_size or len(data.y_train))
 
-    def _batches(self):
-        X, y = self.data.X_train, self.data.y_train
-        if self.batch_size is None:
-            yield X, y
-            return
-        order = self.rng.permutation(len(y))
-        for start in range(0, len(y), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            yield _rows(X, idx), _rows(y, idx)
-
-    def step(self) -> bool:
-        """Train one epoch. Returns False (and sets history.stopped) if it diverged."""
-        # overflow is expected when training diverges; the guard below reports it
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self._step()
-
-    def _step(self) -> bool:
-        model = self.model
+    # ------------------------------------------------------------------ batches
+    def _start_epoch(self) -> None:
+        """Queue the batches of a new epoch and set its learning rate."""
+        n = len(self.data.y_train)
         if self.schedule is not None:
             self.optimizer.lr = self.schedule(self.lr0, self.epoch)
-        for Xb, yb in self._batches():
-            # a same-device copy to fall back on (no trip to the CPU for torch weights)
-            good = [(W * 1, b * 1) for W, b in model.weights]
-            value, grads = model.loss_and_grads(Xb, yb, self.loss_name)
-            flat = [g for pair in grads for g in pair]
-            if not math.isfinite(value) or not _all_finite(flat):
-                return self._diverged(good, value)
-            self.optimizer.step(model.parameters(), flat)
-            if not _all_finite(model.parameters()):
-                return self._diverged(good, math.inf)
-        self.epoch += 1
-        self.record()
+        if self.batch_size is None or self.batch_size >= n:
+            self._batches.append(None)           # None: the whole training set
+            return
+        order = self.rng.permutation(n)
+        self._batches.extend(order[start:start + self.batch_size]
+                             for start in range(0, n, self.batch_size))
+
+    @property
+    def mid_epoch(self) -> bool:
+        """True between the first and the last batch of an epoch."""
+        return bool(self._batches)
+
+    def step_batch(self) -> bool:
+        """Train one batch (recording the metrics when it ends an epoch).
+
+        Returns False, with ``history.stopped`` set, if training diverged.
+        """
+        if self.history.stopped is not None:
+            return False
+        if not self._batches:
+            self._start_epoch()
+        idx = self._batches.popleft()
+        X, y = self.data.X_train, self.data.y_train
+        if idx is not None:
+            X, y = _rows(X, idx), _rows(y, idx)
+        # overflow is expected when training diverges; the guard below reports it
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = self._step_on(X, y)
+        if not finite:
+            self._batches.clear()
+            self.record()                        # the restored, finite model's metrics
+            return False
+        if not self._batches:
+            self.epoch += 1
+            self.record()
         return True
 
-    def _diverged(self, good_weights, value) -> bool:
-        self.model.set_weights(good_weights)  # keep the last good model
+    def _step_on(self, X, y) -> bool:
+        model = self.model
+        # the weights before this step, copied on their own device (no trip to the CPU)
+        before = [(W * 1, b * 1) for W, b in model.weights]
+        value, grads = model.loss_and_grads(X, y, self.loss_name)
+        flat = [g for pair in grads for g in pair]
+        if not math.isfinite(value) or not _all_finite(flat):
+            # ``before`` has this non-finite loss: go back to the last finite one
+            return self._diverged(value)
+        self._last_finite = before
+        self.last_grads = grads
+        self.optimizer.step(model.parameters(), flat)
+        if not _all_finite(model.parameters()):
+            return self._diverged(math.inf)
+        return True
+
+    def _diverged(self, value) -> bool:
+        if self._last_finite is not None:
+            self.model.set_weights(self._last_finite)
         what = "NaN" if math.isnan(value) else "infinite"
         self.history.stopped = (f"loss became {what} at epoch {self.epoch + 1} — lower the "
-                                f"learning rate (it is {self.optimizer.lr:g})")
+                                f"learning rate (it is {self.optimizer.lr:g}); the model shown "
+                                "is the last one with a finite loss")
         return False
+
+    # ------------------------------------------------------------------ epochs
+    def step(self) -> bool:
+        """Train to the end of the current epoch (one whole epoch when none is
+        under way). Returns False (and sets history.stopped) if it diverged."""
+        while True:
+            if not self.step_batch():
+                return False
+            if not self._batches:
+                return True
 
     def record(self) -> None:
         d, m, loss = self.data, self.model, self.loss_name
@@ -172,7 +220,8 @@ class Trainer:
     def run(self, epochs: int, callback: Callable | None = None, every: int = 1) -> History:
         """Train ``epochs`` more epochs. ``callback(trainer)`` runs every ``every``
         epochs and may return False to stop early (a pause button)."""
-        if isinstance(epochs, bool) or int(epochs) != epochs or not 0 <= epochs <= MAX_EPOCHS:
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) \
+                or not 0 <= epochs <= MAX_EPOCHS:
             raise ValueError(f"epochs must be a whole number in [0, {MAX_EPOCHS}], got {epochs!r}")
         for i in range(int(epochs)):
             if not self.step():
@@ -182,27 +231,39 @@ class Trainer:
         return self.history
 
 
+def check_batch_size(batch_size) -> int | None:
+    """A mini-batch size: a whole number >= 1, or None (or 0) for the full batch."""
+    if batch_size is None or (batch_size == 0 and not isinstance(batch_size, bool)):
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, or None (full batch), "
+                         f"got {batch_size!r}")
+    return int(batch_size)
+
+
 def check_scalar_size(model: Network, batch: int) -> None:
-    """The scalar engine makes a node per weight per sample: refuse runs that
-    would build graphs too big to be interactive, and say what to do."""
+    """The scalar engine builds a graph of every number: refuse steps whose
+    graph would be too big to be interactive, and say what to do."""
     if model.engine != "scalar":
         return
-    weights = count_weights(model.sizes)
-    nodes = weights * batch
-    if nodes > SCALAR_NODE_CAP:
-        most = max(1, SCALAR_NODE_CAP // weights)
-        raise ValueError(f"engine 'scalar' builds one graph node per weight per sample: "
-                         f"{batch} samples x {weights} weights = {nodes:,} nodes a step, over "
-                         f"the cap of {SCALAR_NODE_CAP:,}. Use batch_size <= {most}, "
-                         "a smaller network, or the tensor engine")
+    _, edges = scalar_graph_size(model.sizes, batch)
+    if edges > SCALAR_EDGE_CAP:
+        _, per_sample = scalar_graph_size(model.sizes, 1)
+        most = max(1, SCALAR_EDGE_CAP // per_sample)
+        raise ValueError(f"engine 'scalar' would build a graph of {edges:,} edges a step "
+                         f"({batch} samples x {per_sample:,}), over the cap of "
+                         f"{SCALAR_EDGE_CAP:,}. Use batch_size <= {most}, a smaller network, "
+                         "or the tensor engine")
 
 
 def fit(model: Network, data: Dataset, loss: str = "mse", optimizer: str | Optimizer = "sgd",
         lr: float = 0.5, epochs: int = 1000, batch_size: int | None = None,
-        momentum: float = 0.9, weight_decay: float = 0.0, schedule: Schedule | None = None,
-        seed: int = 0, callback: Callable | None = None, every: int = 1) -> History:
+        momentum: float = 0.9, weight_decay: float = 0.0, l1: float = 0.0,
+        schedule: Schedule | None = None, seed: int = 0, callback: Callable | None = None,
+        every: int = 1) -> History:
     """Train ``model`` on ``data`` and return its History (see Trainer)."""
     trainer = Trainer(model, data, loss=loss, optimizer=optimizer, lr=lr,
                       batch_size=batch_size, momentum=momentum, weight_decay=weight_decay,
-                      schedule=schedule, seed=seed)
+                      l1=l1, schedule=schedule, seed=seed)
     return trainer.run(epochs, callback=callback, every=every)

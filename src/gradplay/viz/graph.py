@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..scalar import Value
+from ..autograd import Value
 
 __all__ = ["to_dot", "render", "GraphvizNotInstalled", "fmt", "MAX_DRAWN_NODES"]
 

@@ -1,0 +1,199 @@
+"""The network every engine computes: its shape, weights and forward pass.
+
+A ``Network`` is a stack of dense layers ``a_l = f(a_{l-1} W_l + b_l)`` with
+``W_l`` of shape (fan_in, fan_out) and ``b_l`` of shape (fan_out,). It owns
+its weights as float64 arrays; each engine (scalar, tensor, manual) only
+differs in how ``loss_and_grads`` computes the gradients. For the same
+weights all three return the same numbers -- that agreement is the lesson.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+import numpy as np
+
+from .. import functional as F
+from ..backend import array_module, to_numpy
+
+__all__ = ["Network", "init_weights", "count_weights", "check_sizes", "labels_from", "INITS"]
+
+INITS = ("uniform", "xavier", "he", "normal")
+
+
+def init_weights(sizes: Sequence[int], init: str = "xavier", seed: int | None = 0):
+    """Random weights for layer sizes like [2, 4, 1]; biases start at 0.
+
+    uniform: W ~ U(-1, 1)                          (micrograd's choice)
+    xavier:  W ~ U(-r, r), r = sqrt(6 / (fan_in + fan_out))   (Glorot, for tanh/sigmoid)
+    he:      W ~ N(0, 2 / fan_in)                  (for ReLU)
+    normal:  W ~ N(0, 1)
+    """
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+    rng = np.random.default_rng(seed)
+    weights = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        if init == "uniform":
+            W = rng.uniform(-1.0, 1.0, size=(fan_in, fan_out))
+        elif init == "xavier":
+            r = np.sqrt(6.0 / (fan_in + fan_out))
+            W = rng.uniform(-r, r, size=(fan_in, fan_out))
+        elif init == "he":
+            W = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+        else:
+            W = rng.normal(0.0, 1.0, size=(fan_in, fan_out))
+        weights.append((W, np.zeros(fan_out)))
+    return weights
+
+
+def count_weights(sizes: Sequence[int], biases: bool = True) -> int:
+    """Parameters of a dense net with these layer sizes: sum of fan_in*fan_out
+    (+ fan_out biases)."""
+    return sum(a * b + (b if biases else 0) for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def check_sizes(sizes: Sequence[int]) -> list[int]:
+    """Layer sizes must be at least [inputs, outputs], every one a positive int."""
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output size, got {sizes}")
+    for i, s in enumerate(sizes):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"sizes[{i}] must be a whole number >= 1 (neurons in a layer), "
+                             f"got {s!r}")
+    return [int(s) for s in sizes]
+
+
+class Network(ABC):
+    """Weights and the engine-independent parts of an MLP.
+
+    Each engine is a subclass that defines ``loss_and_grads(X, y, loss)``.
+    """
+
+    engine = "base"
+
+    def __init__(self, sizes: Sequence[int], activation: str = "tanh",
+                 output: str = "sigmoid", init: str = "xavier", seed: int | None = 0):
+        self.sizes = check_sizes(sizes)
+        self.activation = F.get_activation(activation).name
+        self.output = F.get_activation(output, output=True).name
+        if self.output == "softmax" and self.sizes[-1] < 2:
+            raise ValueError("output 'softmax' needs at least 2 output units (one per class)")
+        self.init = init
+        self.seed = seed
+        self.weights = init_weights(self.sizes, init, seed)
+
+    # ------------------------------------------------------------------ weights
+    def get_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Copies of [(W, b), ...], W: (fan_in, fan_out), b: (fan_out,)."""
+        return [(to_numpy(W).copy(), to_numpy(b).copy()) for W, b in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Replace the weights, checking every shape against the architecture."""
+        weights = list(weights)
+        if len(weights) != len(self.sizes) - 1:
+            raise ValueError(f"expected {len(self.sizes) - 1} (W, b) pairs for sizes "
+                             f"{self.sizes}, got {len(weights)}")
+        new = []
+        for i, ((W, b), fan_in, fan_out) in enumerate(zip(weights, self.sizes[:-1],
+                                                           self.sizes[1:])):
+            W = np.array(to_numpy(W), dtype=np.float64)
+            b = np.array(to_numpy(b), dtype=np.float64).reshape(-1)
+            if W.shape != (fan_in, fan_out) or b.shape != (fan_out,):
+                raise ValueError(f"layer {i}: expected W {(fan_in, fan_out)} and b "
+                                 f"{(fan_out,)}, got W {W.shape} and b {b.shape}")
+            new.append((W, b))
+        self.weights = new
+
+    def parameters(self) -> list:
+        """The live weight arrays, flat: [W1, b1, W2, b2, ...] (optimizers update these)."""
+        return [p for pair in self.weights for p in pair]
+
+    @property
+    def n_classes(self) -> int:
+        """2 for a single sigmoid/linear output, k for a k-way softmax."""
+        return self.sizes[-1] if self.output == "softmax" else 2
+
+    # ------------------------------------------------------------------ forward
+    def forward_layers(self, X) -> list:
+        """Every layer's output for inputs X (n, fan_in): [X, a_1, ..., a_L].
+
+        a_l = f(a_{l-1} @ W_l + b_l); a plain NumPy (or torch) forward pass,
+        shared by every engine for prediction and for pictures of hidden units.
+        """
+        acts = [X]
+        last = len(self.weights) - 1
+        for i, (W, b) in enumerate(self.weights):
+            f = F.get_activation(self.output, output=True) if i == last \
+                else F.get_activation(self.activation)
+            acts.append(f.forward(acts[-1] @ W + b))
+        return acts
+
+    def predict(self, X):
+        """Outputs for X (n, d): shape (n,) for one output unit, (n, k) for k."""
+        X = self.check_X(X)
+        out = self.forward_layers(X)[-1]
+        return out[:, 0] if self.sizes[-1] == 1 else out
+
+    def predict_labels(self, X) -> np.ndarray:
+        """Class labels: output >= 0.5 for one unit, the arg-max for several."""
+        return labels_from(self.forward_layers(self.check_X(X))[-1])
+
+    def check_X(self, X):
+        if not hasattr(X, "shape"):
+            X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(f"X must have shape (n, {self.sizes[0]}), got {tuple(X.shape)}")
+        return X
+
+    def targets(self, y, n: int):
+        """Labels y (n,) -> a target matrix Y (n, k) matching the output layer."""
+        if self.output == "softmax":
+            return F.one_hot(y, self.sizes[-1])
+        y = y.reshape(n, -1)
+        if y.shape[1] != self.sizes[-1]:
+            raise ValueError(f"y must have {self.sizes[-1]} value(s) per sample, "
+                             f"got shape {tuple(y.shape)}")
+        if isinstance(y, np.ndarray):
+            return y.astype(np.float64)
+        return y.to(dtype=array_module(y).float64)  # a torch tensor: float64, same device
+
+    @abstractmethod
+    def loss_and_grads(self, X, y, loss: str = "mse"):
+        """(loss, [(dW, db), ...]) for the mean loss over the batch."""
+
+    def evaluate(self, X, y, loss: str = "mse") -> tuple[float, float]:
+        """(loss, accuracy) from one forward pass, no gradients. Accuracy is
+        nan when y is not one class label per sample (regression targets)."""
+        F.check_loss(loss, self.output)
+        X = self.check_X(X)
+        acts = self.forward_layers(X)
+        W, b = self.weights[-1]
+        z = acts[-2] @ W + b                      # the output layer's logits again
+        value = float(F.LOSSES[loss].value(z, acts[-1], self.targets(y, X.shape[0])))
+        if getattr(y, "ndim", 1) != 1:
+            return value, float("nan")
+        hits = labels_from(acts[-1]) == y
+        return value, float(hits.mean() if isinstance(hits, np.ndarray) else hits.double().mean())
+
+    def loss(self, X, y, loss: str = "mse") -> float:
+        """The loss alone, from a forward pass (no gradients)."""
+        return self.evaluate(X, y, loss)[0]
+
+    def describe(self) -> str:
+        arch = "-".join(str(s) for s in self.sizes)
+        return f"{arch} MLP, {self.activation} hidden, {self.output} output ({self.engine} engine)"
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(sizes={self.sizes}, activation={self.activation!r}, "
+                f"output={self.output!r})")
+
+
+def labels_from(out):
+    """Class labels from output-layer activations (n, k), NumPy or torch:
+    column 0 >= 0.5 for one unit, the arg-max of each row for several."""
+    if out.shape[1] == 1:
+        return (out[:, 0] >= 0.5) * 1
+    return out.argmax(axis=1) if isinstance(out, np.ndarray) else out.argmax(dim=1)
