@@ -21,8 +21,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 from gradplay.bench import print_table, run_benchmark  # noqa: E402
-from gradplay.data import load  # noqa: E402
-from gradplay.presets import PRESETS  # noqa: E402
+from gradplay.config import PRESETS, make_data  # noqa: E402
 
 
 def main() -> None:
@@ -30,11 +29,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer epochs")
     args = parser.parse_args()
     p = PRESETS["mlp-play"]
-    ds = load(p["dataset"], n_samples=p["samples"], noise=p["noise"], seed=p["data_seed"],
-              test_size=p["test_size"])
+    ds = make_data(p)
     tasks = [
-        dict(sizes=[2, 4, 1], activation="sigmoid", loss="mse", lr=p["lr"],
-             epochs=500 if args.quick else p["epochs"], data=(ds.X_train, ds.y_train)),
+        dict(sizes=[2, 4, 1], activation="sigmoid", loss="mse", lr=p.lr,
+             epochs=500 if args.quick else p.epochs, data=(ds.X_train, ds.y_train)),
         dict(sizes=[2, 16, 16, 1], activation="tanh", loss="bce", n=1000,
              epochs=200 if args.quick else 1000),
         dict(sizes=[2, 64, 64, 1], activation="tanh", loss="bce", n=10_000,

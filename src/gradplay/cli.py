@@ -2,6 +2,7 @@
 
     gradplay app [--port 8501] [--host 127.0.0.1]
     gradplay train --preset mlp-play [--figures DIR] [--json] [--save model.json]
+                   (one flag per RunConfig field: --lr 0.1 --hidden 8,8 --data-seed 3 ...)
     gradplay expr "(a*b+c).tanh()" -v a=2 -v b=-3 -v c=10 [--dot FILE | --svg FILE]
     gradplay bench [--epochs 200]
 
@@ -24,54 +25,43 @@ class UsageError(Exception):
     """A problem with what the user asked for (exit status 2)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (no usage block): exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 # ---------------------------------------------------------------------- train
-def _hidden(text: str) -> list[int]:
-    try:
-        sizes = [int(s) for s in text.replace(" ", "").split(",") if s]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--hidden: expected sizes like 4 or 8,4, got {text!r}") from None
-    if not sizes or any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"--hidden: every size must be >= 1, got {text!r}")
-    return sizes
+def _config_flag(name: str):
+    """An argparse type that reads a RunConfig field with the field's own rule,
+    so a bad flag gets the same message as a bad URL value."""
+    from .config import FIELDS
+
+    def parse(text: str):
+        try:
+            return FIELDS[name].rule.parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
 
 
 def _add_train_args(p: argparse.ArgumentParser) -> None:
-    from .data import DATASETS
-    from .functional import ACTIVATIONS, LOSSES, OUTPUTS
-    from .network import ENGINES, INITS
-    from .optim import OPTIMIZERS, SCHEDULES
-    from .presets import PRESETS
-    # defaults are None so that a preset's value shows through unless a flag is given
-    g = p.add_argument_group("data")
-    g.add_argument("--preset", choices=sorted(PRESETS), help="a named set-up (flags override it)")
-    g.add_argument("--dataset", choices=DATASETS)
-    g.add_argument("--csv", metavar="FILE", help="your own data: x1,x2,label rows")
-    g.add_argument("--samples", type=int)
-    g.add_argument("--noise", type=float)
-    g.add_argument("--classes", type=int, help="classes for spiral/gaussians")
-    g.add_argument("--data-seed", type=int)
-    g.add_argument("--test-size", type=float)
-    g = p.add_argument_group("network")
-    g.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 4 or 8,4")
-    g.add_argument("--activation", choices=sorted(ACTIVATIONS))
-    g.add_argument("--output", choices=sorted(OUTPUTS))
-    g.add_argument("--loss", choices=LOSSES)
-    g.add_argument("--init", choices=INITS)
-    g.add_argument("--seed", type=int, help="seed of the initial weights and the shuffling")
-    g.add_argument("--engine", choices=ENGINES)
-    g.add_argument("--device", help="manual engine only: a torch device such as cpu or cuda")
-    g = p.add_argument_group("optimisation")
-    g.add_argument("--optimizer", choices=sorted(OPTIMIZERS))
-    g.add_argument("--lr", type=float)
-    g.add_argument("--momentum", type=float)
-    g.add_argument("--weight-decay", type=float, help="L2 penalty")
-    g.add_argument("--schedule", choices=SCHEDULES)
-    g.add_argument("--gamma", type=float, help="decay factor of step/exponential schedules")
-    g.add_argument("--step-size", type=int, help="epochs between steps of the step schedule")
-    g.add_argument("--decay", type=float, help="decay of the inverse (1/t) schedule")
-    g.add_argument("--batch-size", type=int, help="mini-batch size (default: full batch)")
-    g.add_argument("--epochs", type=int)
+    """One flag per RunConfig field (--data-seed for data_seed), plus the
+    run's inputs and outputs. Defaults are None, so that a preset's value
+    shows through unless a flag is given."""
+    from .config import FIELDS, PRESETS
+    p.add_argument("--preset", choices=list(PRESETS), help="a named set-up (flags override it)")
+    p.add_argument("--csv", metavar="FILE", help="your own data: x1,x2,label rows")
+    p.add_argument("--device", help="manual engine only: a torch device such as cpu or cuda")
+    groups = {g: p.add_argument_group(title) for g, title in
+              (("data", "data"), ("model", "network"), ("optim", "optimisation"),
+               ("run", "run"))}
+    for name, spec in FIELDS.items():
+        groups[spec.group].add_argument(f"--{name.replace('_', '-')}", dest=name,
+                                        type=_config_flag(name), metavar="VALUE",
+                                        help=f"{spec.help}: {spec.rule.describe()}")
     g = p.add_argument_group("output")
     g.add_argument("--json", action="store_true", help="end with one JSON line of metrics")
     g.add_argument("--save", metavar="FILE", help="write the model (.json or .npz)")
@@ -79,29 +69,15 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-DEFAULTS = {"dataset": "moons", "samples": 400, "noise": 0.2, "classes": 2, "data_seed": 42,
-            "test_size": 0.2, "hidden": [8], "activation": "tanh", "output": None,
-            "loss": None, "init": "xavier", "seed": 0, "engine": "tensor", "optimizer": "sgd",
-            "lr": 0.5, "momentum": 0.9, "weight_decay": 0.0, "schedule": "constant",
-            "gamma": 0.5, "step_size": 1000, "decay": 1e-3, "batch_size": None, "epochs": 1000}
-
-
-def resolve_settings(args: argparse.Namespace) -> dict:
-    """Defaults, then the preset, then the flags actually given."""
-    from .presets import PRESETS
-    settings = dict(DEFAULTS)
-    if args.preset:
-        settings.update(PRESETS[args.preset])
-    for key in DEFAULTS:
-        value = getattr(args, key, None)
-        if value is not None:
-            settings[key] = value
-    settings["csv"] = args.csv
-    if settings["output"] is None:
-        settings["output"] = "softmax" if settings["classes"] > 2 else "sigmoid"
-    if settings["loss"] is None:
-        settings["loss"] = {"softmax": "ce", "sigmoid": "bce"}.get(settings["output"], "mse")
-    return settings
+def config_from_args(args: argparse.Namespace):
+    """The preset (or the defaults), then the flags actually given."""
+    from .config import FIELDS, PRESETS, RunConfig
+    base = PRESETS[args.preset] if args.preset else RunConfig()
+    given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
+    try:
+        return base.replace(**given)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def _progress(total: int, stream):
@@ -120,39 +96,32 @@ def _progress(total: int, stream):
     return show
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from . import data as datasets
-    from .interop import save
-    from .network import make_mlp
-    from .optim import Schedule
-    from .train import Trainer
+def _finite_or_none(x):
+    """JSON has no NaN: a metric that is not a finite number is written as null."""
+    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
 
-    s = resolve_settings(args)
-    if s["csv"]:
-        ds = datasets.load_csv(s["csv"], test_size=s["test_size"], seed=s["data_seed"])
-    else:
-        ds = datasets.load(s["dataset"], n_samples=s["samples"], noise=s["noise"],
-                           seed=s["data_seed"], test_size=s["test_size"], classes=s["classes"])
-    k = ds.n_classes
-    outputs = k if s["output"] == "softmax" else 1
-    if k > 2 and s["output"] != "softmax":
-        raise UsageError(f"the data has {k} classes: use --output softmax --loss ce")
-    model = make_mlp([2, *s["hidden"], outputs], activation=s["activation"], output=s["output"],
-                     engine=s["engine"], seed=s["seed"], init=s["init"])
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import build_run
+    from .data import load_csv
+    from .interop import save
+
+    cfg = config_from_args(args)
+    data = None
+    if args.csv:
+        data = load_csv(args.csv, test_size=cfg.test_size, seed=cfg.data_seed)
+        cfg = cfg.replace(dataset="csv")
+    run = build_run(cfg, data)
+    model, ds, trainer = run.model, run.data, run.trainer
     if args.device:
-        if s["engine"] != "manual":
+        if cfg.engine != "manual":
             raise UsageError("--device needs --engine manual (the engine that runs on torch)")
         _use_device(model, ds, args.device)
-    schedule = Schedule(s["schedule"], gamma=s["gamma"], step_size=s["step_size"],
-                        decay=s["decay"]) if s["schedule"] != "constant" else None
-    trainer = Trainer(model, ds, loss=s["loss"], optimizer=s["optimizer"], lr=s["lr"],
-                      batch_size=s["batch_size"], momentum=s["momentum"],
-                      weight_decay=s["weight_decay"], schedule=schedule, seed=s["seed"])
-    show = None if args.quiet or not sys.stderr.isatty() else _progress(s["epochs"], sys.stderr)
-    print(f"{ds!r}\n{model.describe()}, {s['optimizer']} lr={s['lr']:g}, loss {s['loss']}, "
-          f"{s['epochs']} epochs, batch {s['batch_size'] or 'full'}")
+    show = None if args.quiet or not sys.stderr.isatty() else _progress(cfg.epochs, sys.stderr)
+    print(f"{ds!r}\n{model.describe()}, {cfg.optimizer} lr={cfg.lr:g}, loss {trainer.loss_name}, "
+          f"{cfg.epochs} epochs, batch {cfg.batch_size or 'full'}")
     t0 = time.perf_counter()
-    history = trainer.run(s["epochs"], callback=show, every=max(1, s["epochs"] // 200))
+    history = trainer.run(cfg.epochs, callback=show, every=max(1, cfg.epochs // 200))
     seconds = time.perf_counter() - t0
     if show:
         sys.stderr.write("\n")
@@ -173,10 +142,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         for path in save_figures(model, ds, history, args.figures).values():
             print(f"wrote {path}")
     if args.json:
-        print(json.dumps({**{k: last.get(k) for k in ("train_loss", "test_loss",
-                                                       "train_accuracy", "test_accuracy")},
-                          "epochs": trainer.epoch, "stopped": history.stopped,
-                          "seconds": round(seconds, 3)}))
+        metrics = {k: _finite_or_none(last.get(k)) for k in
+                   ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
+        print(json.dumps({**metrics, "epochs": trainer.epoch, "stopped": history.stopped,
+                          "seconds": round(seconds, 3), "config": cfg.to_dict()},
+                         allow_nan=False))
     return 1 if history.stopped else 0
 
 
@@ -268,7 +238,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    parser = argparse.ArgumentParser(prog="gradplay", description="See how neural networks "
+    parser = _Parser(prog="gradplay", description="See how neural networks "
                                      "learn: a playground, training, expressions, benchmarks.")
     parser.add_argument("--version", action="version", version=f"gradplay {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -303,7 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:              # --help (0) or a bad argument (2, one line)
+        return int(e.code or 0)
     try:
         return args.run(args) or 0
     except (UsageError, ValueError) as e:

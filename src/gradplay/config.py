@@ -66,9 +66,9 @@ class Interval:
     def parse(self, text: str):
         try:
             value = float(text.strip())
+            return self.check(int(value) if self.kind is int and value.is_integer() else value)
         except ValueError:
             raise ValueError(f"must be {self.describe()}; got {text[:40]!r}") from None
-        return self.check(int(value) if self.kind is int and value.is_integer() else value)
 
     def check(self, value):
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) \

@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .config import head_for
 from .data import Dataset
 from .nets import make_mlp
 from .train import Trainer
@@ -48,7 +49,15 @@ class _BaseMLP(BaseEstimator):
             return rs
         return int(rs.randint(0, 2**31 - 1))  # a RandomState instance
 
-    def _train(self, X, Y, output: str, loss: str, outputs: int):
+    def _check_loss(self) -> None:
+        if self.loss not in ("auto", "mse"):
+            raise ValueError(f"loss must be 'auto' or 'mse', got {self.loss!r}")
+
+    def _train(self, X, Y, classes: int):
+        """Fit a fresh model on X and targets Y; ``classes`` 0 for regression."""
+        output, loss, outputs = head_for(classes, "auto", self.loss)
+        if classes == 0:
+            outputs = 1 if Y.ndim == 1 else Y.shape[1]
         hidden = (self.hidden_layer_sizes,) if np.isscalar(self.hidden_layer_sizes) \
             else tuple(self.hidden_layer_sizes)
         seed = self._seed()
@@ -97,13 +106,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if k < 2:
             raise ValueError(f"MLPClassifier needs samples of at least 2 classes; got 1 class "
                              f"({self.classes_[0]!r})")
-        if self.loss not in ("auto", "mse"):
-            raise ValueError(f"loss must be 'auto' or 'mse', got {self.loss!r}")
-        if k == 2:
-            output, loss, outputs = "sigmoid", "bce" if self.loss == "auto" else "mse", 1
-        else:
-            output, loss, outputs = "softmax", "ce" if self.loss == "auto" else "mse", k
-        return self._train(X, encoded, output, loss, outputs)
+        self._check_loss()
+        return self._train(X, encoded, k)
 
     def predict_proba(self, X):
         """Class probabilities (n, n_classes), columns in the order of ``classes_``."""
@@ -134,16 +138,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
-        if self.loss not in ("auto", "mse"):
-            raise ValueError(f"loss must be 'auto' or 'mse', got {self.loss!r}")
+        self._check_loss()
         Y = y.reshape(len(y), -1)
         self.y_mean_ = Y.mean(axis=0)
         self.y_scale_ = Y.std(axis=0)
         self.y_scale_[self.y_scale_ == 0] = 1.0
         self._y_1d = y.ndim == 1
         target = (Y - self.y_mean_) / self.y_scale_                 # standardised (n, k)
-        return self._train(X, target[:, 0] if self._y_1d else target, "linear", "mse",
-                           Y.shape[1])
+        return self._train(X, target[:, 0] if self._y_1d else target, 0)
 
     def predict(self, X):
         check_is_fitted(self)

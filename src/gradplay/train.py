@@ -213,8 +213,9 @@ class Trainer:
 
     def record(self) -> None:
         d, m, loss = self.data, self.model, self.loss_name
-        train_loss, train_acc = _evaluate(m, d.X_train, d.y_train, loss)
-        test_loss, test_acc = _evaluate(m, d.X_test, d.y_test, loss)
+        with np.errstate(over="ignore", invalid="ignore"):
+            train_loss, train_acc = _evaluate(m, d.X_train, d.y_train, loss)
+            test_loss, test_acc = _evaluate(m, d.X_test, d.y_test, loss)
         self.history.append(self.epoch, train_loss, test_loss, train_acc, test_acc)
 
     def run(self, epochs: int, callback: Callable | None = None, every: int = 1) -> History:
@@ -232,8 +233,8 @@ class Trainer:
 
 
 def check_batch_size(batch_size) -> int | None:
-    """A mini-batch size: a whole number >= 1, or None (or 0) for the full batch."""
-    if batch_size is None or (batch_size == 0 and not isinstance(batch_size, bool)):
+    """A mini-batch size: a whole number >= 1, or None for the full batch."""
+    if batch_size is None:
         return None
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:

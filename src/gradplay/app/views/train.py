@@ -5,14 +5,15 @@ run). Training happens in short slices inside a fragment that reruns a few
 times a second, so the page stays responsive and Pause acts at once.
 """
 
+import time
+
 import matplotlib
 import streamlit as st
 
 from gradplay import interop
-from gradplay.network import compare_engines
-from gradplay.playground import (BATCH_SIZES, CHOICES, DECAYS, L2_VALUES, LEARNING_RATES,
-                                 RANGES, LiveRun, Settings, make_dataset)
-from gradplay.train import SCALAR_NODE_CAP
+from gradplay.check import compare_engines
+from gradplay.config import FIELDS, OneOf, RunConfig, build_run, reset_fields
+from gradplay.data import load_csv
 from gradplay.viz.live import boundary_figure, curves_figure, hidden_mosaic
 from gradplay.viz.network import network_dot
 from gradplay.viz.plots import (decision_grid, figure_png, grid_bounds, plot_decision_boundary,
@@ -25,103 +26,76 @@ SLICE_SECONDS = 0.12      # training time per redraw
 ss = st.session_state
 
 # ---------------------------------------------------------------- settings <-> URL
-if "w_dataset" not in ss:
-    settings, notes = Settings.from_query(st.query_params)
-    for name, value in vars(settings).items():
-        if name != "hidden":
-            ss[f"w_{name}"] = value
-    ss.w_layers = len(settings.hidden)
-    for i, n in enumerate(settings.hidden):
-        ss[f"w_n{i}"] = n
-    ss.url_notes = notes
+if "config" not in ss:
+    ss.config, ss.url_notes = RunConfig.from_query(st.query_params)
+    for name, value in ss.config.to_query().items():
+        ss[f"cfg_{name}"] = value
     ss.running = False
 
 st.title("Train a network")
 for note in ss.pop("url_notes", []):
-    st.warning(f"Link: {note}")
+    st.warning(f"Link: {note}", icon="🔗")
+
+
+def field_widget(container, name: str) -> None:
+    """One sidebar control per RunConfig field, typed in as text and checked by
+    the field's own rule (the same rule as the URL and the CLI)."""
+    rule, label = FIELDS[name].rule, name.replace("_", " ")
+    if isinstance(rule, OneOf):
+        container.selectbox(label, rule.choices, key=f"cfg_{name}", help=FIELDS[name].help)
+    else:
+        container.text_input(label, key=f"cfg_{name}",
+                             help=f"{FIELDS[name].help}: {rule.describe()}")
+
 
 side = st.sidebar
-side.header("Data")
-side.selectbox("Dataset", CHOICES["dataset"], key="w_dataset",
-               format_func=lambda d: "upload a CSV…" if d == "csv" else d)
-csv_mode = ss.w_dataset == "csv"
-if csv_mode:
+for group, title in (("data", "Data"), ("model", "Network"), ("optim", "Optimisation"),
+                     ("run", "Run")):
+    side.header(title)
+    for name, spec in FIELDS.items():
+        if spec.group == group:
+            field_widget(side, name)
+if ss.cfg_dataset == "csv":
     upload = side.file_uploader("CSV with rows x1,x2,label", type=["csv", "txt"])
     if upload is not None:
-        ss.csv_bytes = upload.getvalue()[:5_000_000]
-if ss.w_dataset not in ("spiral", "gaussians"):
-    ss.w_classes = 2
-side.slider("Classes", *RANGES["classes"], key="w_classes",
-            disabled=ss.w_dataset not in ("spiral", "gaussians"),
-            help="spiral and gaussians can have more than two classes")
-side.slider("Samples", *RANGES["samples"], step=10, key="w_samples", disabled=csv_mode)
-side.slider("Noise", *RANGES["noise"], step=0.05, key="w_noise", disabled=csv_mode)
-side.slider("Test ratio", *RANGES["test"], step=0.05, key="w_test")
-side.number_input("Data seed", *RANGES["data_seed"], key="w_data_seed")
+        ss.csv_bytes = upload.getvalue()
 
-side.header("Network")
-side.slider("Hidden layers", *RANGES["layers"], key="w_layers")
-neuron_cols = side.columns(3)
-for i in range(ss.w_layers):
-    ss.setdefault(f"w_n{i}", 4)
-    neuron_cols[i % 3].number_input(f"layer {i + 1}", *RANGES["neurons"], key=f"w_n{i}")
-side.selectbox("Activation", CHOICES["activation"], key="w_activation")
-multiclass = ss.w_classes > 2
-if multiclass:
-    ss.w_output = "softmax"
-side.selectbox("Output", CHOICES["output"], key="w_output", disabled=multiclass,
-               help="softmax: one unit per class; sigmoid: one unit, p(class 1)")
-losses = {"sigmoid": ["bce", "mse"], "softmax": ["ce", "mse"], "linear": ["mse"]}[ss.w_output]
-if ss.w_loss not in losses:
-    ss.w_loss = losses[0]
-side.selectbox("Loss", losses, key="w_loss",
-               format_func=lambda x: {"bce": "binary cross-entropy", "ce": "cross-entropy",
-                                      "mse": "mean squared error"}[x])
-side.selectbox("Initialisation", CHOICES["init"], key="w_init")
-side.number_input("Weight seed", *RANGES["seed"], key="w_seed")
-
-side.header("Optimisation")
-side.selectbox("Optimizer", CHOICES["optimizer"], key="w_optimizer")
-side.select_slider("Learning rate", LEARNING_RATES, key="w_lr")
-side.selectbox("Learning-rate decay", DECAYS, key="w_decay",
-               help="inverse: lr/(1+0.001 t); exponential: lr·0.999^t; step: halve every 500")
-side.select_slider("L2 (weight decay)", L2_VALUES, key="w_l2")
-side.select_slider("Batch size", BATCH_SIZES, key="w_batch",
-                   format_func=lambda b: "full" if b == 0 else str(b))
-side.number_input("Epochs", *RANGES["epochs"], step=100, key="w_epochs")
-side.selectbox("Engine", CHOICES["engine"], key="w_engine",
-               help=f"scalar builds a node per multiply: capped at {SCALAR_NODE_CAP:,} nodes "
-                    "a step, so keep it small")
-
-settings = Settings(**{name: ss[f"w_{name}"] for name in vars(Settings()) if name != "hidden"},
-                    hidden=[int(ss[f"w_n{i}"]) for i in range(ss.w_layers)])
-query = settings.to_query()
+config, problems = RunConfig.from_query({f: ss[f"cfg_{f}"] for f in FIELDS})
+for problem in problems:
+    side.error(problem)
+query = config.to_query()
 if dict(st.query_params) != query:
     st.query_params.from_dict(query)
 
 # ---------------------------------------------------------------- the run
-data_key = (query["dataset"], query["samples"], query["noise"], query["test"],
-            query["data_seed"], query["classes"], hash(ss.get("csv_bytes")) if csv_mode else 0)
-if ss.get("run_query") != query or ss.get("run_data_key") != data_key:
+csv_key = hash(ss.get("csv_bytes")) if config.dataset == "csv" else 0
+if ss.get("run") is None or ss.get("run_csv") != csv_key or \
+        reset_fields(ss.run.config, config):
     ss.running = False
     ss.run, ss.run_error = None, None
     try:
-        data = make_dataset(settings, ss.get("csv_bytes"))
-        ss.run = LiveRun(settings, data)
+        data = None
+        if config.dataset == "csv":
+            if not ss.get("csv_bytes"):
+                raise ValueError("dataset 'csv': upload a file with rows x1,x2,label first")
+            data = load_csv(ss.csv_bytes, test_size=config.test_size, seed=config.data_seed,
+                            name="uploaded")
+        ss.run = build_run(config, data)
     except ValueError as e:
         ss.run_error = str(e)
-    ss.run_query, ss.run_data_key = query, data_key
+    ss.run_csv = csv_key
+elif ss.run.config != config:
+    ss.run.retune(config)          # learning rate, optimizer, L1/L2, schedule: no reset
 
 if ss.run_error:
     st.error(ss.run_error, icon="⚠️")
     st.stop()
-run: LiveRun = ss.run
+run = ss.run
 
 
 def train() -> None:
-    if run.finished and run.stopped is None:
-        run.extend()
-    ss.running = run.stopped is None
+    ss.target = run.trainer.epoch + run.config.epochs
+    ss.running = run.trainer.history.stopped is None
 
 
 def pause() -> None:
@@ -130,12 +104,12 @@ def pause() -> None:
 
 def step() -> None:
     ss.running = False
-    run.step()
+    run.trainer.step()
 
 
 def reset() -> None:
     ss.running = False
-    ss.run = LiveRun(run.settings, run.data)
+    ss.run = build_run(run.config, run.data)
 
 
 c = st.columns([1, 1, 1, 1, 4])
@@ -158,38 +132,47 @@ def boundary_png() -> bytes:
 
 
 def loss_png() -> bytes:
-    return figure_png(plot_loss(ss.run.history))
+    return figure_png(plot_loss(ss.run.trainer.history))
+
+
+def advance(trainer, seconds: float, target: int) -> None:
+    """Train batches until the time slice is spent or the target epoch is reached."""
+    start = time.perf_counter()
+    while trainer.epoch < target and time.perf_counter() - start < seconds:
+        if not trainer.step_batch():
+            break
 
 
 @st.fragment(run_every=REFRESH_SECONDS if ss.running else None)
 def live_view() -> None:
-    r: LiveRun = ss.run
+    r = ss.run
+    t = r.trainer
+    target = ss.get("target", t.epoch + r.config.epochs)
     if ss.running:
-        r.advance(SLICE_SECONDS)
-        if r.finished:
+        advance(t, SLICE_SECONDS, target)
+        if t.epoch >= target or t.history.stopped:
             ss.running = False
             st.rerun()  # redraw the buttons and stop the timer
-    last = r.metrics()
-    st.progress(min(r.epoch / max(r.target, 1), 1.0),
-                text=f"epoch {r.epoch:,} of {r.target:,}" + (" — training…" if ss.running
-                                                              else ""))
+    last = t.history.last()
+    st.progress(min(t.epoch / max(target, 1), 1.0),
+                text=f"epoch {t.epoch:,} of {target:,}" + (" — training…" if ss.running
+                                                            else ""))
     m = st.columns(5)
-    m[0].metric("Epoch", f"{r.epoch:,}")
+    m[0].metric("Epoch", f"{t.epoch:,}")
     m[1].metric("Train loss", f"{last['train_loss']:.4f}" if last else "—")
     m[2].metric("Test loss", f"{last['test_loss']:.4f}" if last else "—")
     m[3].metric("Train accuracy", f"{last['train_accuracy']:.1%}" if last else "—")
     m[4].metric("Test accuracy", f"{last['test_accuracy']:.1%}" if last else "—")
-    if r.stopped:
-        st.error(f"Training stopped: {r.stopped}. The model shown is the last good one.",
-                 icon="🛑")
+    if t.history.stopped:
+        st.error(f"Training stopped: {t.history.stopped}.", icon="🛑")
 
     left, right = st.columns([3, 2])
     grid = decision_grid(r.model, grid_bounds(r.data.X), 100)
     left.plotly_chart(boundary_figure(grid, r.data, "decision boundary (dots: train, "
                                                     "crosses: test)"),
                       width="stretch", key="boundary", config={"displayModeBar": False})
-    if len(r.history):
-        right.plotly_chart(curves_figure(r.history), width="stretch", key="curves",
+    if len(t.history):
+        right.plotly_chart(curves_figure(t.history), width="stretch", key="curves",
                            config={"displayModeBar": False})
     else:
         right.info("Press **Train** to start, or **Step** for one epoch.")
@@ -228,7 +211,7 @@ with st.expander("Check the gradients: the same step on every engine"):
                 "gradients.")
     if st.button("Compare now", key="compare"):
         r = ss.run
-        rows = compare_engines(r.model, r.data.X_train, r.data.y_train, r.settings.loss)
+        rows = compare_engines(r.model, r.data.X_train, r.data.y_train, r.trainer.loss_name)
         st.dataframe(rows, hide_index=True, width="stretch",
                      column_config={"max_grad_diff": st.column_config.NumberColumn(
                          "largest gradient difference", format="%.1e")})

@@ -1,5 +1,6 @@
 """Both notebooks run top to bottom on a fresh install and state their results."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def execute(name: str, tmp_path: Path) -> str:
@@ -40,4 +41,6 @@ def test_mlp_notebook(tmp_path):
 
 def test_autograd_notebook(tmp_path):
     text = execute("autograd", tmp_path)
-    assert "same loss: True" in text and "faster here" in text
+    # the scalar and tensor engines trained the same network to the same numbers
+    found = re.search(r"same loss: True\s+largest gradient difference: (\S+)", text)
+    assert found and float(found.group(1)) < 1e-12

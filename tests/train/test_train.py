@@ -1,14 +1,12 @@
 """Datasets, the training loop and the published preset."""
 
-import math
-
 import numpy as np
 import pytest
 
 from gradplay import make_mlp
 from gradplay.data import DATASETS, load, load_csv
-from gradplay.presets import PRESETS
-from gradplay.train import SCALAR_NODE_CAP, History, Trainer, fit
+from gradplay.config import PRESETS, build_run
+from gradplay.train import SCALAR_EDGE_CAP, History, Trainer, fit
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -67,16 +65,11 @@ def test_csv_upload_with_header_and_errors_naming_row_and_column(tmp_path):
 
 def test_preset_mlp_play_reaches_the_published_accuracy():
     """2-4-1 sigmoid, MSE, full-batch GD, 5,000 epochs, manual backprop: >= 96%."""
-    p = PRESETS["mlp-play"]
-    ds = load(p["dataset"], n_samples=p["samples"], noise=p["noise"], seed=p["data_seed"],
-              test_size=p["test_size"])
-    model = make_mlp([2, *p["hidden"], 1], p["activation"], p["output"], engine=p["engine"],
-                     seed=p["seed"], init=p["init"])
-    hist = fit(model, ds, loss=p["loss"], optimizer=p["optimizer"], lr=p["lr"],
-               epochs=p["epochs"])
+    run = build_run(PRESETS["mlp-play"])
+    assert run.model.sizes == [2, 4, 1] and run.trainer.loss_name == "mse"
+    hist = run.trainer.run(run.config.epochs)
     assert len(hist.loss) == 5000
     assert hist.test_accuracy[-1] >= 0.96
-    assert hist.test_accuracy[-1] == pytest.approx(0.966, abs=0.0025)
     assert hist.loss[-1] < hist.loss[0] / 4
 
 
@@ -118,6 +111,46 @@ def test_nan_guard_stops_with_a_message_and_keeps_the_last_good_model():
     assert hist.stopped is not None and "lower the learning rate" in hist.stopped
     assert "epoch" in hist.stopped and len(hist.loss) < 50
     assert all(np.all(np.isfinite(p)) for p in model.parameters())
+    # the model kept is one whose loss was finite, and so are the metrics shown for it
+    last = hist.last()
+    assert np.isfinite(last["train_loss"]) and np.isfinite(last["test_loss"])
+    assert np.isfinite(model.loss(ds.X_train, ds.y_train, "mse"))
+
+
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_step_batch_can_stop_mid_epoch_and_resume_to_the_same_result(batch_size):
+    """Batch by batch (what a time-budgeted frame does) equals epoch by epoch."""
+    cfg_ds = load("moons", n_samples=60, seed=0)
+    runs = []
+    for by_batch in (False, True):
+        model = make_mlp([2, 4, 1], seed=1)
+        trainer = Trainer(model, cfg_ds, loss="bce", optimizer="adam", lr=0.05,
+                          batch_size=batch_size, seed=3)
+        if by_batch:
+            steps = 0
+            while trainer.epoch < 3:
+                assert trainer.step_batch()
+                steps += 1
+            assert steps == 3 * (1 if batch_size is None else -(-48 // batch_size))
+        else:
+            trainer.run(3)
+        runs.append((trainer.history.loss, model.get_weights()))
+    assert runs[0][0] == runs[1][0]
+    assert all(np.array_equal(a, b) for pa, pb in zip(runs[0][1], runs[1][1])
+               for a, b in zip(pa, pb))
+
+
+def test_last_grads_are_the_gradients_of_the_last_step():
+    ds = load("moons", n_samples=40, seed=0)
+    model = make_mlp([2, 3, 1], seed=0)
+    trainer = Trainer(model, ds, loss="bce", lr=0.1)
+    before = model.get_weights()
+    trainer.step()
+    twin = make_mlp([2, 3, 1], seed=0)
+    twin.set_weights(before)
+    _, grads = twin.loss_and_grads(ds.X_train, ds.y_train, "bce")
+    for (dW, db), (gW, gb) in zip(trainer.last_grads, grads):
+        np.testing.assert_allclose(dW, gW) and np.testing.assert_allclose(db, gb)
 
 
 def test_callback_reports_progress_and_can_pause():
@@ -155,13 +188,14 @@ def test_invalid_training_settings(kwargs, message):
 
 def test_scalar_engine_cap_says_why():
     ds = load("moons", n_samples=5000, seed=0)
-    with pytest.raises(ValueError, match="one graph node per weight per sample.*tensor engine"):
+    with pytest.raises(ValueError, match=r"graph of [\d,]+ edges a step.*tensor engine"):
         Trainer(make_mlp([2, 16, 16, 1], engine="scalar"), ds, loss="bce")
-    assert SCALAR_NODE_CAP >= 100_000
+    edges = 4000 * (16 * 5 + 16 * 33 + 1 * 33 + 16 + 16 + 1)
+    assert edges > SCALAR_EDGE_CAP  # the run refused above really is over the cap
+    Trainer(make_mlp([2, 16, 16, 1], engine="scalar"), ds, loss="bce", batch_size=100)
 
 
 def test_multiclass_data_needs_softmax():
     ds = load("spiral", n_samples=90, classes=3, seed=0)
     with pytest.raises(ValueError, match="3 classes: use output 'softmax'"):
         Trainer(make_mlp([2, 4, 1]), ds, loss="bce")
-    assert math.isnan(History().last().get("train_loss", math.nan))

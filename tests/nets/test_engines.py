@@ -1,19 +1,20 @@
-"""The three engines agree with each other and with PyTorch autograd."""
+"""The three engines agree with each other and with PyTorch autograd.
+
+One table of cases (MiniTorch's pattern) drives every engine: each case is a
+network and a loss; every engine computes it, and the suite's PyTorch
+reference (tests/conftest.py) is the judge.
+"""
 
 import numpy as np
 import pytest
 
-from gradplay import Tensor, make_mlp
+from gradplay import Tensor, Value, make_mlp
 from gradplay import functional as F
-from gradplay.network import init_weights
+from gradplay.nets import ENGINES, init_weights, scalar_graph_size
+from conftest import TORCH_ACTIVATIONS, reference_loss_and_grads
 
 torch = pytest.importorskip("torch")
 tnn = torch.nn.functional
-
-ENGINES = ("scalar", "tensor", "manual")
-TORCH_ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
-             "leaky_relu": tnn.leaky_relu, "softplus": tnn.softplus, "linear": lambda t: t,
-             "softmax": lambda t: torch.softmax(t, dim=1)}
 
 CASES = [  # sizes, hidden activation, output, loss
     ([2, 4, 1], "sigmoid", "sigmoid", "mse"),
@@ -23,6 +24,8 @@ CASES = [  # sizes, hidden activation, output, loss
     ([2, 6, 3], "leaky_relu", "softmax", "ce"),
     ([2, 3, 3], "softplus", "softmax", "mse"),
     ([2, 5, 2, 2], "tanh", "sigmoid", "mse"),  # two sigmoid outputs
+    ([2, 1], "tanh", "sigmoid", "bce"),        # no hidden layer: logistic regression
+    ([3, 2], "tanh", "linear", "mse"),         # no hidden layer: linear regression
 ]
 
 
@@ -62,8 +65,8 @@ def test_engines_agree_with_each_other_and_torch(sizes, activation, output, loss
     for engine in ENGINES:
         model = make_mlp(sizes, activation, output, engine=engine, seed=3, init="normal")
         results[engine] = model.loss_and_grads(X, y, loss)
-    ref_loss, ref_grads = torch_loss_and_grads(model.get_weights(), X, y, activation, output,
-                                               loss)
+    ref_loss, ref_grads = reference_loss_and_grads(model.get_weights(), X, y, activation,
+                                                   output, loss)
     for engine, (value, grads) in results.items():
         flat = [g for pair in grads for g in pair]
         assert value == pytest.approx(ref_loss, abs=1e-12), engine
@@ -168,7 +171,7 @@ def test_activation_derivatives_match_torch(name):
     a = f.forward(z)
     g = np.cos(z)
     zt = torch.tensor(z, requires_grad=True)
-    at = TORCH_ACT[name](zt)
+    at = TORCH_ACTIVATIONS[name](zt)
     (at * torch.tensor(g)).sum().backward()
     np.testing.assert_allclose(a, at.detach().numpy(), atol=1e-15)
     np.testing.assert_allclose(f.backward(z, a, g), zt.grad.numpy(), atol=1e-14)
@@ -179,9 +182,68 @@ def test_sigmoid_and_losses_are_stable_at_extremes():
     s = F.sigmoid(z)
     assert np.all(np.isfinite(s)) and s[0, 0] == 0.0 and s[-1, 0] == 1.0
     y = np.array([[1.0], [1.0], [0.0], [0.0], [0.0]])
-    bce = F.loss_value("bce", z, s, y)
+    bce = F.LOSSES["bce"].value(z, s, y)
     ref = tnn.binary_cross_entropy_with_logits(torch.tensor(z), torch.tensor(y)).item()
     assert np.isfinite(bce) and bce == pytest.approx(ref, rel=1e-12)
     zz = np.array([[1000.0, -1000.0, 0.0]])
-    ce = F.loss_value("ce", zz, F.softmax(zz), np.array([[0.0, 1.0, 0.0]]))
+    ce = F.LOSSES["ce"].value(zz, F.softmax(zz), np.array([[0.0, 1.0, 0.0]]))
     assert ce == pytest.approx(2000.0)
+
+
+# ---------------------------------------------------------------- fast forms beside the textbook
+def test_sigmoid_equals_its_textbook_form():
+    z = np.linspace(-30, 30, 601)
+    np.testing.assert_allclose(F.sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-13, atol=1e-16)
+
+
+def test_column_sum_equals_the_textbook_sum():
+    d = np.random.default_rng(0).normal(size=(501, 7))
+    np.testing.assert_allclose(F.column_sum(d), d.sum(axis=0), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(F.ACTIVATIONS))
+def test_value_activation_uses_the_table(name):
+    """Value's activations are the table's formulas applied to one float."""
+    for x in (-2.5, -0.3, 0.7, 3.0):
+        v = Value(x)
+        out = v.activation(name) if name != "linear" else v * 1.0
+        out.backward()
+        f = F.ACTIVATIONS[name]
+        a = f.forward(np.array([x]))
+        assert out.data == pytest.approx(float(a[0]), abs=1e-15)
+        assert v.grad == pytest.approx(float(f.backward(np.array([x]), a, np.ones(1))[0]),
+                                       abs=1e-15)
+
+
+# ---------------------------------------------------------------- the gradient rule
+def test_leaves_accumulate_on_every_engine_core_like_torch():
+    """backward() twice: a leaf's grad doubles (Value, Tensor and PyTorch alike),
+    an interior node's grad is the latest call's."""
+    v = Value(3.0)
+    y = v * v
+    y.backward()
+    y.backward()
+    t = Tensor(np.array([3.0]))
+    ty = (t * t).sum()
+    ty.backward()
+    ty.backward()
+    r = torch.tensor([3.0], dtype=torch.float64, requires_grad=True)
+    ry = (r * r).sum()
+    ry.backward(retain_graph=True)
+    ry.backward()
+    assert v.grad == float(t.grad[0]) == r.grad.item() == 12.0
+    assert y.grad == 1.0 and float(ty.grad) == 1.0
+
+
+@pytest.mark.parametrize("sizes,batch", [([2, 4, 1], 3), ([2, 16, 16, 1], 100), ([3, 2], 5),
+                                         ([2, 5, 3], 4)])
+def test_scalar_graph_size_counts_the_graph_actually_built(sizes, batch):
+    model = make_mlp(sizes, output="softmax" if sizes[-1] > 1 else "sigmoid", engine="scalar")
+    X = np.random.default_rng(0).normal(size=(batch, sizes[0]))
+    rows, _ = model.value_graph(X)
+    Y = model.targets(np.zeros(batch, dtype=int), batch)
+    loss = "ce" if sizes[-1] > 1 else "bce"
+    order = model.loss_node(rows, Y, loss).topological_order()
+    nodes, edges = scalar_graph_size(sizes, batch)
+    assert len(order) == nodes
+    assert sum(len(n.children) for n in order) == edges

@@ -131,31 +131,32 @@ def test_xor_with_2_4_1_tanh_trains_to_full_accuracy():
 def test_changing_a_control_updates_the_query_string():
     at = open_page("train")
     assert at.query_params["dataset"] == "moons"
-    at.selectbox(key="w_dataset").select("circles").run()
+    at.selectbox(key="cfg_dataset").select("circles").run()
     assert at.query_params["dataset"] == "circles"
-    at.slider(key="w_layers").set_value(3).run()
-    assert at.query_params["hidden"].count(",") == 2
-    at.select_slider(key="w_lr").set_value(0.1).run()
+    at.text_input(key="cfg_hidden").set_value("4,4,4").run()
+    assert at.query_params["hidden"] == "4,4,4"
+    at.text_input(key="cfg_lr").set_value("0.1").run()
     assert at.query_params["lr"] == "0.1"
     assert not at.exception
+
+
+def test_the_notebook_preset_opens_with_its_learning_rate():
+    at = open_page("train", {"preset": "mlp-play"})
+    assert not at.warning
+    assert at.query_params["lr"] == "5.0" and at.query_params["hidden"] == "4"
+    assert "2-4-1 MLP, sigmoid hidden, sigmoid output (manual engine)" in \
+        " ".join(c.value for c in at.caption)
 
 
 def test_a_link_restores_every_control():
     query = {"dataset": "spiral", "classes": "3", "samples": "150", "noise": "0.1",
              "hidden": "12,6,3", "activation": "relu", "optimizer": "rmsprop", "lr": "0.01",
-             "l2": "0.001", "batch": "32", "epochs": "40", "engine": "manual", "seed": "7",
-             "init": "he", "decay": "step"}
+             "l2": "0.001", "batch_size": "32", "epochs": "40", "engine": "manual", "seed": "7",
+             "init": "he", "schedule": "step"}
     at = open_page("train", query)
-    assert at.selectbox(key="w_dataset").value == "spiral"
-    assert at.slider(key="w_classes").value == 3
-    assert at.slider(key="w_layers").value == 3
-    assert [at.number_input(key=f"w_n{i}").value for i in range(3)] == [12, 6, 3]
-    assert at.selectbox(key="w_output").value == "softmax"
-    assert at.selectbox(key="w_loss").value == "ce"
-    assert at.select_slider(key="w_lr").value == 0.01
-    assert at.select_slider(key="w_batch").value == 32
-    assert at.selectbox(key="w_engine").value == "manual"
-    assert at.number_input(key="w_seed").value == 7
+    assert at.selectbox(key="cfg_dataset").value == "spiral"
+    assert at.text_input(key="cfg_hidden").value == "12,6,3"
+    assert at.selectbox(key="cfg_engine").value == "manual"
     assert "2-12-6-3-3 MLP, relu hidden, softmax output (manual engine)" in \
         " ".join(c.value for c in at.caption)
     for key, value in query.items():
@@ -163,12 +164,25 @@ def test_a_link_restores_every_control():
 
 
 def test_a_bad_link_warns_and_keeps_defaults():
-    at = open_page("train", {"dataset": "mnist", "lr": "5", "hidden": "4,99", "epochs": "abc"})
+    at = open_page("train", {"dataset": "mnist", "lr": "-5", "hidden": "4,999", "epochs": "abc"})
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     for field in ("dataset", "lr", "hidden", "epochs"):
-        assert f"ignored {field}=" in warnings
-    assert at.selectbox(key="w_dataset").value == "moons"
+        assert f"{field} must be" in warnings
+    assert at.selectbox(key="cfg_dataset").value == "moons"
+
+
+def test_a_learning_rate_change_mid_run_keeps_the_epoch_count():
+    at = open_page("train", {**XOR, "epochs": "100000"})
+    for _ in range(3):
+        at.button(key="step").click().run()
+    weights = at.session_state.run.model.get_weights()
+    at.text_input(key="cfg_lr").set_value("0.05").run()
+    assert metric(at, "Epoch") == "3" and at.session_state.run.optimizer.lr == 0.05
+    assert all((a == b).all() for pa, pb in zip(weights, at.session_state.run.model.get_weights())
+               for a, b in zip(pa, pb))
+    at.text_input(key="cfg_hidden").set_value("5").run()
+    assert metric(at, "Epoch") == "0"      # a new architecture is a new run
 
 
 def test_two_sessions_do_not_share_state():
@@ -214,13 +228,13 @@ def test_divergence_stops_with_a_message_and_keeps_the_model():
 def test_scalar_engine_cap_is_explained():
     at = open_page("train", {"engine": "scalar", "samples": "2000", "hidden": "32,32"})
     assert not at.exception
-    assert any("one graph node per weight per sample" in e.value for e in at.error)
+    assert any("engine 'scalar' would build a graph of" in e.value for e in at.error)
 
 
 def test_csv_dataset_without_a_file_asks_for_one():
     at = open_page("train", {"dataset": "csv"})
     assert not at.exception
-    assert any("upload a file" in e.value for e in at.error)
+    assert any("upload a file with rows x1,x2,label" in e.value for e in at.error)
 
 
 def test_gradient_check_compares_every_engine():
