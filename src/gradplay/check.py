@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import functional as F
 from .interop import to_torch
 from .nets import ENGINES, Network, make_mlp
 
@@ -17,22 +18,22 @@ __all__ = ["compare_engines", "torch_loss_and_grads"]
 
 
 def torch_loss_and_grads(model: Network, X, y, loss: str = "mse"):
-    """(loss, flat gradients [dW1, db1, ...]) of ``model`` computed by PyTorch
-    autograd on the exported network: an independent check of our engines."""
+    """(loss, flat gradients [dW1, db1, ...]) of ``model`` by PyTorch autograd.
+
+    The network is PyTorch's own (``interop.to_torch``, up to the logits), and
+    the loss is gradplay's formula from ``functional.LOSSES`` evaluated on
+    torch tensors: PyTorch, not gradplay, differentiates all of it, so this is
+    an independent check of every engine's backward pass. (The formulas
+    themselves are checked against PyTorch's own loss functions in the tests.)
+    """
     import torch
-    import torch.nn.functional as tF
     net = to_torch(model)
-    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
-    yt = torch.as_tensor(np.asarray(y))
-    if loss == "mse":
-        out = net(X)                                   # through the output activation
-        target = tF.one_hot(yt.long(), out.shape[1]).double() if model.output == "softmax" \
-            else yt.double().reshape(out.shape)
-        value = ((out - target) ** 2).mean()
-    else:
-        logits = net[:-1](X)                           # bce and ce start from the logits
-        value = tF.cross_entropy(logits, yt.long()) if loss == "ce" else \
-            tF.binary_cross_entropy_with_logits(logits, yt.double().reshape(logits.shape))
+    if model.output != "linear":
+        net = net[:-1]                                 # stop at the logits z
+    z = net(torch.as_tensor(np.asarray(X, dtype=np.float64)))
+    output = F.get_activation(model.output, output=True)
+    Y = model.targets(torch.as_tensor(np.asarray(y)), z.shape[0])
+    value = F.check_loss(loss, model.output).value(z, output.forward(z), Y)
     value.backward()
     grads = []
     for lin in (m for m in net if isinstance(m, torch.nn.Linear)):

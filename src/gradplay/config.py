@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from .data import DATASETS, Dataset, load
-from .functional import ACTIVATIONS, LOSSES, OUTPUTS, check_loss
+from .functional import ACTIVATIONS, LOSSES, OUTPUTS, Head, head_for
 from .nets import ENGINES, INITS, Network, make_mlp
 from .optim import OPTIMIZERS, SCHEDULES, Optimizer, Schedule, make_optimizer
 from .train import Trainer
@@ -155,43 +155,6 @@ FIELDS: dict[str, Field] = {
     # how long
     "epochs": Field(Interval(int, 1, 1_000_000), "run", "epochs to train"),
 }
-
-
-# ---------------------------------------------------------------------- the head rule
-class Head(NamedTuple):
-    """The output layer and loss for a problem: activation, loss, units."""
-
-    output: str
-    loss: str
-    units: int
-
-
-def head_for(classes: int, output: str = "auto", loss: str = "auto") -> Head:
-    """The output activation, loss and number of output units for ``classes``
-    classes (0: a regression target). "auto" picks the textbook choice:
-
-    | classes | output  | loss | units |
-    |---------|---------|------|-------|
-    | 0       | linear  | mse  | 1     |
-    | 2       | sigmoid | bce  | 1     |
-    | k > 2   | softmax | ce   | k     |
-
-    A given output or loss is kept if it fits, otherwise a ValueError says why.
-    """
-    if output == "auto":
-        output = "linear" if classes == 0 else "sigmoid" if classes == 2 else "softmax"
-    if classes > 2 and output != "softmax":
-        raise ValueError(f"{classes} classes need output 'softmax' (one unit per class), "
-                         f"not {output!r}")
-    if classes == 0 and output == "softmax":
-        raise ValueError("a regression target needs a single output unit, not 'softmax'")
-    if loss == "auto":
-        loss = {"sigmoid": "bce", "softmax": "ce"}.get(output, "mse") if classes else "mse"
-    if classes == 0 and loss != "mse":
-        raise ValueError(f"a regression target needs loss 'mse', not {loss!r}")
-    check_loss(loss, output)
-    units = max(classes, 2) if output == "softmax" else 1
-    return Head(output, loss, units)
 
 
 # ---------------------------------------------------------------------- the config

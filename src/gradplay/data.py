@@ -44,6 +44,9 @@ class Dataset:
 
     @property
     def n_classes(self) -> int:
+        """k for integer labels 0..k-1; 0 for a regression target (float y)."""
+        if _is_float(self.y_train):
+            return 0
         largest = [int(y.max()) for y in (self.y_train, self.y_test) if len(y)]
         return max(largest, default=0) + 1
 
@@ -58,6 +61,14 @@ class Dataset:
     def __repr__(self) -> str:
         return (f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
                 f"classes={self.n_classes})")
+
+
+def _is_float(y) -> bool:
+    """True for float targets, NumPy or torch (a regression problem)."""
+    dtype = y.dtype
+    if hasattr(dtype, "is_floating_point"):        # a torch dtype
+        return dtype.is_floating_point
+    return np.issubdtype(dtype, np.floating)
 
 
 def _gate(name: str, n: int, noise: float, rng: np.random.Generator):

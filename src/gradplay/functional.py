@@ -19,7 +19,7 @@ Shapes: ``z`` is a layer's pre-activation (n, units), ``a = f(z)`` its output,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from .backend import array_module
 
 __all__ = ["Activation", "Loss", "ACTIVATIONS", "OUTPUTS", "LOSSES", "get_activation",
            "sigmoid", "softplus", "softmax", "logsumexp", "loss_and_grad_z", "check_loss",
-           "one_hot", "matmul", "column_sum"]
+           "one_hot", "matmul", "column_sum", "Head", "head_for"]
 
 
 # ---------------------------------------------------------------------- activations
@@ -205,6 +205,44 @@ def loss_and_grad_z(loss: str, output: Activation, z, a, Y):
     """(loss value as a float, dL/dz (n, k)): where every backward pass starts."""
     spec = check_loss(loss, output.name)
     return float(spec.value(z, a, Y)), spec.grad_z(output, z, a, Y)
+
+
+# ---------------------------------------------------------------------- the head rule
+# Which output layer and loss fit a problem: the one place this rule is written.
+class Head(NamedTuple):
+    """The output layer and loss for a problem: activation, loss, units."""
+
+    output: str
+    loss: str
+    units: int
+
+
+def head_for(classes: int, output: str = "auto", loss: str = "auto") -> Head:
+    """The output activation, loss and number of output units for ``classes``
+    classes (0: a regression target). "auto" picks the textbook choice:
+
+    | classes | output  | loss | units |
+    |---------|---------|------|-------|
+    | 0       | linear  | mse  | 1     |
+    | 2       | sigmoid | bce  | 1     |
+    | k > 2   | softmax | ce   | k     |
+
+    A given output or loss is kept if it fits, otherwise a ValueError says why.
+    """
+    if output == "auto":
+        output = "linear" if classes == 0 else "sigmoid" if classes == 2 else "softmax"
+    if classes > 2 and output != "softmax":
+        raise ValueError(f"{classes} classes need output 'softmax' (one unit per class), "
+                         f"not {output!r}")
+    if classes == 0 and output == "softmax":
+        raise ValueError("a regression target needs a single output unit, not 'softmax'")
+    if loss == "auto":
+        loss = {"sigmoid": "bce", "softmax": "ce"}.get(output, "mse") if classes else "mse"
+    if classes == 0 and loss != "mse":
+        raise ValueError(f"a regression target needs loss 'mse', not {loss!r}")
+    check_loss(loss, output)
+    units = max(classes, 2) if output == "softmax" else 1
+    return Head(output, loss, units)
 
 
 # ---------------------------------------------------------------------- helpers

@@ -112,11 +112,8 @@ class Trainer:
                  batch_size: int | None = None, momentum: float = 0.9,
                  weight_decay: float = 0.0, l1: float = 0.0, schedule: Schedule | None = None,
                  seed: int = 0, history_limit: int = 5000):
-        F.check_loss(loss, model.output)
-        if model.output == "sigmoid" and data.n_classes > 2:
-            raise ValueError(f"the dataset has {data.n_classes} classes: use output 'softmax' "
-                             f"with {data.n_classes} output units and loss 'ce'")
-        if model.output == "softmax" and model.sizes[-1] < data.n_classes:
+        head = F.head_for(data.n_classes, model.output, loss)   # raises if they do not fit
+        if model.output == "softmax" and model.sizes[-1] < head.units:
             raise ValueError(f"the dataset has {data.n_classes} classes but the output layer "
                              f"has {model.sizes[-1]} units")
         self.model, self.data, self.loss_name = model, data, loss

@@ -197,5 +197,5 @@ def test_scalar_engine_cap_says_why():
 
 def test_multiclass_data_needs_softmax():
     ds = load("spiral", n_samples=90, classes=3, seed=0)
-    with pytest.raises(ValueError, match="3 classes: use output 'softmax'"):
+    with pytest.raises(ValueError, match="3 classes need output 'softmax'"):
         Trainer(make_mlp([2, 4, 1]), ds, loss="bce")

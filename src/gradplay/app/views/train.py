@@ -204,8 +204,9 @@ def live_view() -> None:
 live_view()
 
 with st.expander("Check the gradients: the same step on every engine"):
-    st.markdown("The scalar engine (one node per multiply), the tensor engine (one node per "
-                "matrix operation), backpropagation written by hand and PyTorch's autograd "
+    st.markdown("The scalar engine (a graph of single numbers: one node per neuron's weighted "
+                "sum and per activation), the tensor engine (one node per matrix operation), "
+                "backpropagation written by hand and PyTorch's autograd "
                 "compute the gradient of the current model's loss on the first 64 training "
                 "points. The last column is the largest difference from the hand-written "
                 "gradients.")
