@@ -1,11 +1,19 @@
 """Shared references for the whole suite: the PyTorch tables every engine is checked against.
 
 This file is the one place the tests write the network and its losses in
-PyTorch. Test modules import the names below (``from conftest import ...``:
+PyTorch. Below them: helpers for hostile inputs (a child process with a
+memory cap and a time limit) and for tests that start servers. Test modules import the names below (``from conftest import ...``:
 ``tests`` is on pytest's pythonpath).
 """
 
 from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -52,3 +60,39 @@ def reference_loss_and_grads(weights, X, y, activation: str, output: str, loss: 
     value = torch_loss(loss, output, z, torch.tensor(np.asarray(y)))
     value.backward()
     return value.item(), [p.grad.numpy() for p in params]
+
+
+# A child that tries to allocate more than this fails with MemoryError instead of
+# taking the machine down; gradplay plus NumPy and scikit-learn need ~250 MB.
+CHILD_MEMORY = 1 << 30
+
+
+@pytest.fixture
+def in_capped_child():
+    """Run Python code in a child process with a memory cap and a time limit.
+
+    Hostile inputs that could allocate without bound or block forever are
+    tried here, so that a regression fails one test (MemoryError, or the
+    timeout) instead of hanging or exhausting the machine. The code's last
+    expression statement must assign ``result``; the child prints it as JSON.
+    An exception ends up as {"error": type name, "message": str(e)}.
+    """
+    def run(code: str, timeout: float = 30, memory: int = CHILD_MEMORY) -> dict:
+        program = ("import json, sys\ntry:\n" + textwrap.indent(textwrap.dedent(code), "    ")
+                   + "\nexcept BaseException as e:\n"
+                   "    result = {'error': type(e).__name__, 'message': str(e)}\n"
+                   "print('RESULT ' + json.dumps(result))\n")
+
+        def cap():
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1"}
+        try:
+            done = subprocess.run([sys.executable, "-c", program], capture_output=True,
+                                  text=True, timeout=timeout, preexec_fn=cap, env=env)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the child did not finish in {timeout} s (it hangs)")
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+        assert lines, f"the child crashed (status {done.returncode}): {done.stderr[-2000:]}"
+        return json.loads(lines[-1][len("RESULT "):])
+    return run

@@ -220,8 +220,9 @@ def _labels(y, n: int) -> np.ndarray:
     if y.shape != (n,):
         raise DataError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
     if y.dtype.kind not in "biuf":
+        example = shorten(repr(y[:1].tolist()[0]), 40) if n else "none"
         raise DataError(f"y: labels must be whole numbers (0..k-1), got {y.dtype} values "
-                        f"such as {shorten(repr(y[0]) if n else '', 40)}")
+                        f"such as {example}")
     y = y.astype(np.float64) if y.dtype.kind == "f" else y.astype(np.int64)
     bad = ~np.isfinite(y) | (np.abs(y) > MAX_ABS_VALUE) | (y != np.round(y))
     if bad.any():

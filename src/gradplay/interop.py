@@ -46,7 +46,7 @@ def to_dict(model: Network) -> dict:
     """The model as plain JSON-ready data."""
     return {
         "format": FORMAT, "version": FORMAT_VERSION, "engine": model.engine,
-        "sizes": model.sizes, "activation": model.activation, "output": model.output,
+        "sizes": list(model.sizes), "activation": model.activation, "output": model.output,
         "init": model.init, "seed": model.seed,
         "weights": [{"W": W.tolist(), "b": b.tolist()} for W, b in model.get_weights()],
     }
