@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs and run it: system packages
-# (Graphviz's dot, Debian's Chromium for the browser test) when missing and
+# (Graphviz's dot, Debian's Chromium for the browser test, nginx for the
+# serving-a-class test) when missing and
 # we are root, a virtual environment with gradplay[dev], then pytest.
 #   bash scripts/run-tests.sh [pytest args]
 set -euo pipefail
@@ -18,6 +19,14 @@ if [ ${#need[@]} -gt 0 ]; then
         apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
     else
         echo "note: ${need[*]} missing and not root: the tests that need them will skip" >&2
+    fi
+fi
+# nginx for the serving-a-class test (tests/deploy), installed without starting its service
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        bash scripts/install-nginx.sh
+    else
+        echo "note: nginx missing and not root: the serving-a-class test will skip" >&2
     fi
 fi
 bash scripts/setup.sh dev

@@ -1,11 +1,25 @@
 """Shared references for the whole suite: the PyTorch tables every engine is checked against.
 
 This file is the one place the tests write the network and its losses in
-PyTorch. Test modules import the names below (``from conftest import ...``:
+PyTorch. Below them: helpers for hostile inputs (a child process with a
+memory cap and a time limit) and for tests that start servers. Test modules import the names below (``from conftest import ...``:
 ``tests`` is on pytest's pythonpath).
 """
 
 from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import types
+import urllib.request
 
 import numpy as np
 import pytest
@@ -52,3 +66,138 @@ def reference_loss_and_grads(weights, X, y, activation: str, output: str, loss: 
     value = torch_loss(loss, output, z, torch.tensor(np.asarray(y)))
     value.backward()
     return value.item(), [p.grad.numpy() for p in params]
+
+
+# A child that tries to allocate more than this fails with MemoryError instead of
+# taking the machine down; gradplay plus NumPy and scikit-learn need ~250 MB.
+CHILD_MEMORY = 1 << 30
+
+
+@pytest.fixture
+def in_capped_child():
+    """Run Python code in a child process with a memory cap and a time limit.
+
+    Hostile inputs that could allocate without bound or block forever are
+    tried here, so that a regression fails one test (MemoryError, or the
+    timeout) instead of hanging or exhausting the machine. The code's last
+    expression statement must assign ``result``; the child prints it as JSON.
+    An exception ends up as {"error": type name, "message": str(e)}.
+    """
+    def run(code: str, timeout: float = 30, memory: int = CHILD_MEMORY) -> dict:
+        program = ("import json, sys\ntry:\n" + textwrap.indent(textwrap.dedent(code), "    ")
+                   + "\nexcept BaseException as e:\n"
+                   "    result = {'error': type(e).__name__, 'message': str(e)}\n"
+                   "print('RESULT ' + json.dumps(result))\n")
+
+        def cap():
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1"}
+        try:
+            done = subprocess.run([sys.executable, "-c", program], capture_output=True,
+                                  text=True, timeout=timeout, preexec_fn=cap, env=env)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the child did not finish in {timeout} s (it hangs)")
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+        assert lines, f"the child crashed (status {done.returncode}): {done.stderr[-2000:]}"
+        return json.loads(lines[-1][len("RESULT "):])
+    return run
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def free_port():
+    """A function returning a TCP port on 127.0.0.1 that nothing listens on."""
+    return _free_port
+
+
+@pytest.fixture
+def require():
+    """require(condition, reason): skip on a laptop, but fail under CI, where a
+    skip would hide a missing install step."""
+    def check(condition: bool, reason: str) -> None:
+        if not condition:
+            if os.environ.get("CI"):
+                pytest.fail(f"{reason} (CI is set: the install step is missing)")
+            pytest.skip(reason)
+    return check
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def chromium(require):
+    """Debian's Chromium driven by Python playwright (never a downloaded browser)."""
+    require(os.path.exists(CHROMIUM), "Debian's chromium is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "python playwright is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# ---------------------------------------------------------------- servers in tests
+def _port_is_free(port: int) -> bool:
+    """Can a new server listen on ``port``? Servers set SO_REUSEADDR, so a
+    connection lingering in TIME_WAIT does not count; a listener does."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _group_is_gone(pgid: int) -> bool:
+    """True when no process is left in process group ``pgid``."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a server started with start_new_session=True, and all it started."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=10)
+
+
+def _wait_http(url: str, proc: subprocess.Popen | None = None, seconds: float = 60) -> None:
+    """Wait until ``url`` answers 200 (failing early if ``proc`` exits)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc is None or proc.poll() is None, f"the server exited while starting ({url})"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer in {seconds} s")
+
+
+@pytest.fixture
+def servers():
+    """Helpers for tests that start servers: port_is_free(port),
+    group_is_gone(pgid), kill_group(proc), wait_http(url, proc)."""
+    return types.SimpleNamespace(port_is_free=_port_is_free, group_is_gone=_group_is_gone,
+                                 kill_group=_kill_group, wait_http=_wait_http)

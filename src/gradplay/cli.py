@@ -13,8 +13,10 @@ and exits with status 2; no tracebacks.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
+import os
 import sys
 import time
 
@@ -208,23 +210,114 @@ def cmd_expr(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- app, bench
+# Streamlit settings for serving learners, not developers: "viewer" hides the
+# Deploy button, rerun and clear-cache from the toolbar; no usage statistics;
+# uploads capped a little above the CSV and model-file limits.
+APP_OPTIONS = {"server.headless": True, "browser.gatherUsageStats": False,
+               "global.developmentMode": False, "client.toolbarMode": "viewer",
+               "server.maxUploadSize": 64}
+
+
 def cmd_app(args: argparse.Namespace) -> int:
-    import subprocess
+    """Serve the playground from this process.
+
+    Streamlit runs in-process (its bootstrap), not as a child: a SIGTERM or
+    SIGINT reaches the server itself, which stops and frees the port; SIGHUP
+    (a closed terminal) is turned into SIGTERM unless it is ignored (nohup).
+    A child process would be left serving, reparented to PID 1, when a
+    supervisor signals the parent.
+    """
+    import signal
     from pathlib import Path
     try:
-        import streamlit  # noqa: F401
+        from streamlit.web import bootstrap
     except ImportError:
         raise UsageError("the web app needs Streamlit: pip install 'gradplay[app]'") from None
-    script = Path(__file__).parent / "app" / "Home.py"
-    url = f"http://{args.host}:{args.port}"
-    print(f"gradplay playground: {url}  (Ctrl+C to stop)", flush=True)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", args.host,
-           "--server.port", str(args.port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+    _survive_closed_stdout()
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+        signal.signal(signal.SIGHUP, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
+    script = str(Path(__file__).parent / "app" / "Home.py")
+    print(f"gradplay playground: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    # flag names as ``streamlit run`` passes them: dots become underscores
+    flags = {key.replace(".", "_"): value for key, value in
+             {**APP_OPTIONS, "server.address": args.host, "server.port": args.port}.items()}
+    bootstrap.load_config_options(flag_options=flags)
+    bootstrap.run(script, False, [], flags)
+    return 0
+
+
+class _StdoutOrNothing(io.TextIOBase):
+    """sys.stdout that goes quiet when its reader has gone (``gradplay app | head -1``).
+
+    Python ignores SIGPIPE, so writing to a closed pipe raises BrokenPipeError,
+    which would end the server at its next print. On the first one, file
+    descriptor 1 is pointed at /dev/null (the recipe in Python's signal docs)
+    and serving goes on.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        return len(text)
+
+    def flush(self) -> None:
+        self.write("")
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self):
+        return self._stream.encoding
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+def _survive_closed_stdout() -> None:
+    if not isinstance(sys.stdout, _StdoutOrNothing):
+        sys.stdout = _StdoutOrNothing(sys.stdout)
+
+
+def _whole_number(low: int, high: int):
+    """An argparse type: a whole number in [low, high], or a message saying so."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number in [{low:,}, {high:,}], "
+                                             f"got {text!r}")
+        return value
+    return parse
+
+
+def _bench_sizes(text: str) -> list[int]:
+    """Layer sizes like 2-4-1: two inputs (the moons data), one output, hidden
+    layers of 1..MAX_BENCH_UNITS."""
     try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+        sizes = [int(s) for s in text.split("-")]
+    except ValueError:
+        sizes = []
+    if len(sizes) < 2 or sizes[0] != 2 or sizes[-1] != 1 \
+            or not all(1 <= s <= MAX_BENCH_UNITS for s in sizes) or len(sizes) > 10:
+        raise argparse.ArgumentTypeError(
+            f"expected layer sizes like 2-4-1: 2 inputs, 1 output, up to 8 hidden layers of "
+            f"1 to {MAX_BENCH_UNITS} units, got {text!r}")
+    return sizes
+
+
+MAX_BENCH_UNITS = 1024
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -260,10 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_expr)
 
     p = sub.add_parser("bench", help="time every engine on one task")
-    p.add_argument("--sizes", type=lambda t: [int(s) for s in t.split("-")], default=[2, 4, 1],
+    p.add_argument("--sizes", type=_bench_sizes, default=[2, 4, 1],
                    help="layer sizes like 2-4-1")
-    p.add_argument("--samples", type=int, default=800)
-    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--samples", type=_whole_number(4, 100_000), default=800,
+                   help="two-moons points, 4 to 100,000")
+    p.add_argument("--epochs", type=_whole_number(1, 100_000), default=300,
+                   help="timed epochs per repeat, 1 to 100,000")
     p.add_argument("--activation", default="sigmoid", choices=["sigmoid", "tanh", "relu"])
     p.add_argument("--output", default="sigmoid", choices=["sigmoid", "linear"])
     p.add_argument("--loss", default="mse", choices=["mse", "bce"])

@@ -14,22 +14,37 @@ Everything is deterministic for a given seed.
 | gaussians      | ``classes`` Gaussian blobs                               | 2+ |
 
 A CSV of your own: ``load_csv(path_or_text)`` -- two feature columns and a
-label column, an optional header row.
+label column, an optional header row. Files over MAX_CSV_BYTES (10 MB) or
+MAX_SAMPLES rows are refused, never truncated; features and labels must be
+finite and within +-MAX_ABS_VALUE (1e6), so that training arithmetic cannot
+overflow (squares of 1e6 are 1e12, far from float64's 1.8e308).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Dataset", "load", "load_csv", "from_arrays", "DATASETS"]
+from .files import read_regular, shorten
+
+__all__ = ["Dataset", "DataError", "load", "load_csv", "check_csv_size", "from_arrays",
+           "DATASETS", "MAX_SAMPLES", "MAX_CSV_BYTES", "MAX_ABS_VALUE"]
 
 DATASETS = ("moons", "circles", "classification", "xor", "and", "or", "spiral", "gaussians")
-MAX_SAMPLES = 100_000
+MAX_SAMPLES = 100_000        # rows, generated or read from a file
+MAX_CSV_BYTES = 10_000_000   # 100,000 rows of "-0.1234567890123456,0.1234567890123456,1" fit
+MAX_ABS_VALUE = 1e6          # largest |feature| or |label| accepted from user data
+
+
+class DataError(ValueError):
+    """Data gradplay cannot use; the message names the row, column or file and what is allowed."""
 
 
 @dataclass
@@ -118,7 +133,7 @@ def _generate(name: str, n: int, noise: float, seed: int, classes: int):
 def _check(name, value, low, high, kind=float):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not (low <= value <= high):
-        raise ValueError(f"{name} must be a {'whole number' if kind is int else 'number'} "
+        raise DataError(f"{name} must be a {'whole number' if kind is int else 'number'} "
                          f"in [{low}, {high}], got {value!r}")
     return kind(value)
 
@@ -130,106 +145,233 @@ def split(X, y, test_size: float, seed: int, name: str) -> Dataset:
     y = np.asarray(y).astype(int)
     if test_size == 0:
         return Dataset(X, y, X[:0], y[:0], name)
-    counts = np.bincount(y)
-    stratify = y if counts[counts > 0].min() >= 2 else None
+    _check_rows_per_class(y, test_size)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed,
-                                              stratify=stratify)
+                                              stratify=y)
     return Dataset(X_tr, y_tr, X_te, y_te, name)
+
+
+def _check_rows_per_class(y: np.ndarray, test_size: float) -> None:
+    """A stratified split needs every class in both parts: at least 2 rows per
+    class, and as many test rows (and training rows) as there are classes.
+    scikit-learn takes ceil(test_size * n) rows for the test part."""
+    counts = np.bincount(y)
+    present = np.flatnonzero(counts)
+    k, n = len(present), len(y)
+    rarest = present[np.argmin(counts[present])]
+    if counts[rarest] < 2:
+        raise DataError(f"class {rarest} has only {counts[rarest]} row: with a test split "
+                        "every class needs at least 2 rows (one to train on, one to test on)")
+    n_test = math.ceil(test_size * n)
+    for part, rows in (("test", n_test), ("training", n - n_test)):
+        if rows < k:
+            raise DataError(f"{n} rows with test_size {test_size:g} leave {rows} {part} "
+                            f"row(s) for {k} classes: every class needs a row in each part. "
+                            "Use more rows or change test_size")
 
 
 def load(name: str, n_samples: int = 200, noise: float = 0.2, seed: int = 42,
          test_size: float = 0.2, classes: int = 2) -> Dataset:
     """Generate a named dataset and split it; see the module docstring."""
     if name not in DATASETS:
-        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {name!r}")
+        raise DataError(f"dataset must be one of {', '.join(DATASETS)}; got {name!r}")
     n = _check("n_samples", n_samples, 4, MAX_SAMPLES, int)
     noise = _check("noise", noise, 0.0, 5.0)
     test_size = _check("test_size", test_size, 0.0, 0.9)
     seed = _check("seed", seed, 0, 2**32 - 1, int)
     classes = _check("classes", classes, 2, 10, int)
     if classes != 2 and name not in ("spiral", "gaussians"):
-        raise ValueError(f"classes: only spiral and gaussians have more than 2 classes, "
+        raise DataError(f"classes: only spiral and gaussians have more than 2 classes, "
                          f"not {name!r}")
     X, y = _generate(name, n, noise, seed, classes)
     return split(X, y, test_size, seed, name)
 
 
 def from_arrays(X, y, test_size: float = 0.2, seed: int = 42, name: str = "custom") -> Dataset:
-    """Split arrays of your own: X (n, 2) numbers, y (n,) labels 0..k-1."""
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2), got {X.shape}")
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+    """Split arrays of your own: X (n, 2) numbers, y (n,) labels 0..k-1.
+
+    Features must be finite and within +-MAX_ABS_VALUE; labels must be finite
+    whole numbers (NaN is not a class). Anything else raises ``DataError``
+    naming the entry.
+    """
+    X = _features(X)
+    y = _labels(y, X.shape[0])
     return split(X, _labels_to_ints(y), _check("test_size", test_size, 0.0, 0.9), seed, name)
+
+
+def _features(X) -> np.ndarray:
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError("X must hold numbers only") from None
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise DataError(f"X must have shape (n, 2), got {X.shape}")
+    bad = ~np.isfinite(X) | (np.abs(X) > MAX_ABS_VALUE)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        value = float(X[row, col])
+        raise DataError(f"X[{row}, {col}] = {value!r} " + (
+            _too_large() if math.isfinite(value) else "is not a finite number"))
+    return X
+
+
+def _labels(y, n: int) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise DataError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
+    if y.dtype.kind not in "biuf":
+        example = shorten(repr(y[:1].tolist()[0]), 40) if n else "none"
+        raise DataError(f"y: labels must be whole numbers (0..k-1), got {y.dtype} values "
+                        f"such as {example}")
+    y = y.astype(np.float64) if y.dtype.kind == "f" else y.astype(np.int64)
+    bad = ~np.isfinite(y) | (np.abs(y) > MAX_ABS_VALUE) | (y != np.round(y))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(f"y[{i}] = {y[i].item()!r}: labels must be whole numbers within "
+                        f"+-{MAX_ABS_VALUE:,.0f} (NaN is not a class)")
+    return y.astype(np.int64)
 
 
 def _labels_to_ints(y: np.ndarray) -> np.ndarray:
     """Map labels to 0..k-1: numbers keep their order, -1/1 becomes 0/1."""
     classes = np.unique(y)
     if len(classes) < 2:
-        raise ValueError(f"labels: need at least 2 different labels, got {classes.tolist()}")
+        raise DataError(f"labels: need at least 2 different labels, got {classes.tolist()}")
     if len(classes) > 10:
-        raise ValueError(f"labels: at most 10 classes, got {len(classes)}")
+        raise DataError(f"labels: at most 10 classes, got {len(classes)}")
     return np.searchsorted(classes, y)
+
+
+def _too_large() -> str:
+    return (f"is outside +-{MAX_ABS_VALUE:,.0f}, the range gradplay accepts: larger values "
+            "overflow the training arithmetic; rescale them first")
+
+
+# ---------------------------------------------------------------------- CSV files
+COLUMNS = ("x1", "x2", "label")
+
+
+def check_csv_size(n_bytes: int, what: str = "the file") -> None:
+    """Refuse a CSV over MAX_CSV_BYTES before reading it (never truncate it)."""
+    if n_bytes > MAX_CSV_BYTES:
+        raise DataError(f"{what} is {n_bytes:,} bytes; the limit for a CSV is "
+                        f"{MAX_CSV_BYTES:,} bytes ({MAX_CSV_BYTES / 1e6:g} MB, and at most "
+                        f"{MAX_SAMPLES:,} rows)")
 
 
 def load_csv(source, test_size: float = 0.2, seed: int = 42, name: str | None = None,
              max_rows: int = MAX_SAMPLES) -> Dataset:
-    """Read rows ``x1, x2, label`` from a path, an open file, bytes or text.
+    """Read rows ``x1, x2, label`` and split them into a Dataset.
 
-    A first row that is not numeric is taken as a header. Any other problem
-    raises ValueError naming the row (1-based, as a spreadsheet shows it) and
-    the column.
+    ``source`` is one of:
+
+    - a ``Path``, or a ``str`` without a line break: the path of a regular file
+      (a missing file says "file not found");
+    - ``bytes`` (an upload) or an open file: the file's contents;
+    - a ``str`` with a line break: the CSV text itself (valid data has at least
+      4 rows, so it always has line breaks).
+
+    Contents over MAX_CSV_BYTES are refused whole. A UTF-8 byte-order mark is
+    dropped; line ends may be LF, CRLF or CR. The first row is a header when
+    every one of its cells is not a number. Reading stops as soon as the rows
+    pass ``max_rows``. Any problem raises ``DataError`` naming the row
+    (1-based, as a spreadsheet shows it) and the column.
     """
-    if isinstance(source, (str, Path)) and "\n" not in str(source) and Path(source).exists():
-        name = name or Path(source).stem
-        text = Path(source).read_text(encoding="utf-8", errors="replace")
-    elif isinstance(source, bytes):
-        text = source.decode("utf-8", errors="replace")
-    elif hasattr(source, "read"):
-        raw = source.read()
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
+        check_csv_size(len(source), "the text")
+        lines = io.StringIO(source.removeprefix("\ufeff"), newline="")
     else:
-        text = str(source)
-    rows = list(csv.reader(io.StringIO(text.replace("\x00", ""))))
-    X, y = [], []
-    columns = ("x1", "x2", "label")
-    for number, row in enumerate(rows, start=1):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != 3:
-            raise ValueError(f"row {number}: expected 3 columns (x1, x2, label), "
-                             f"got {len(row)}")
-        try:
-            values = [float(cell) for cell in row]
-        except ValueError:
-            if number == 1 and not X:
-                continue  # a header row
-            bad = next(i for i, cell in enumerate(row) if not _is_number(cell))
-            raise ValueError(f"row {number}, column {bad + 1} ({columns[bad]}): "
-                             f"{row[bad].strip()[:40]!r} is not a number") from None
-        for i, v in enumerate(values):
-            if not np.isfinite(v):
-                raise ValueError(f"row {number}, column {i + 1} ({columns[i]}): "
-                                 f"{row[i].strip()!r} is not a finite number")
-        if not values[2].is_integer():
-            raise ValueError(f"row {number}, column 3 (label): {row[2].strip()!r} "
-                             "is not a whole number")
-        X.append(values[:2])
-        y.append(int(values[2]))
-        if len(X) > max_rows:
-            raise ValueError(f"the file has more than {max_rows} rows")
+        if isinstance(source, (str, Path)):
+            name = name or Path(source).stem
+            raw = _read_path(source)
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            raw = bytes(source)
+        elif hasattr(source, "read"):
+            raw = source.read(MAX_CSV_BYTES + 1)
+        else:
+            raise DataError(f"load_csv: expected a path, bytes, text or an open file, "
+                            f"got {type(source).__name__}")
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="replace")
+        check_csv_size(len(raw))
+        lines = _decoded_lines(raw)
+    X, y = _read_rows((line.replace("\x00", "") for line in lines), max_rows)
     if len(X) < 4:
-        raise ValueError(f"the file needs at least 4 data rows, found {len(X)}")
+        raise DataError(f"the file needs at least 4 data rows, found {len(X)}")
     return from_arrays(np.array(X), np.array(y), test_size=test_size, seed=seed,
                        name=name or "csv")
 
 
-def _is_number(cell: str) -> bool:
+def _read_path(path) -> bytes:
     try:
-        float(cell)
-        return True
+        return read_regular(path, MAX_CSV_BYTES, DataError, "CSV file")
+    except DataError as e:
+        if isinstance(path, str) and "," in path:
+            raise DataError(f"{e}. (Text without a line break is taken as a file path; "
+                            "CSV text needs one row per line.)") from None
+        raise
+
+
+def _decoded_lines(raw: bytes):
+    """The text of ``raw`` line by line: UTF-16 when it starts with that BOM,
+    otherwise UTF-8 (BOM dropped); undecodable bytes become U+FFFD.
+    newline="" keeps CR-only (classic Mac) line ends as line ends."""
+    encoding = "utf-16" if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+    return io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, errors="replace", newline="")
+
+
+def _read_rows(lines, max_rows: int) -> tuple[list, list]:
+    """Parse CSV lines into features and integer labels, checking every cell."""
+    reader = csv.reader(lines)
+    X, y = [], []
+    header_allowed = True
+    for number in itertools.count(1):
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise DataError(f"row {number}: {_csv_reason(e)}") from None
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != 3:
+            raise DataError(f"row {number}: expected 3 columns (x1, x2, label) separated by "
+                            f"commas, got {len(row)}")
+        cells = [cell.strip() for cell in row]
+        values = [_number(cell) for cell in cells]
+        if header_allowed and all(v is None for v in values):
+            header_allowed = False
+            continue  # a header row: every cell is a name, not a number
+        header_allowed = False
+        for i, (cell, v) in enumerate(zip(cells, values)):
+            where = f"row {number}, column {i + 1} ({COLUMNS[i]}): {shorten(cell, 40)!r}"
+            if v is None:
+                raise DataError(f"{where} is not a number")
+            if not math.isfinite(v):
+                raise DataError(f"{where} is not a finite number")
+            if abs(v) > MAX_ABS_VALUE:
+                raise DataError(f"{where} {_too_large()}")
+        if not values[2].is_integer():
+            raise DataError(f"row {number}, column 3 (label): {shorten(cells[2], 40)!r} "
+                            "is not a whole number")
+        if len(y) == max_rows:
+            raise DataError(f"row {number}: the file has more than {max_rows:,} data rows, "
+                            "the limit")
+        X.append(values[:2])
+        y.append(int(values[2]))
+    return X, y
+
+
+def _csv_reason(e: csv.Error) -> str:
+    if "field limit" in str(e):
+        return (f"a cell is longer than {csv.field_size_limit():,} characters (is a quote "
+                "left open?)")
+    return f"not readable as CSV ({e})"
+
+
+def _number(cell: str) -> float | None:
+    """The cell as a float, or None when it is not a number."""
+    try:
+        return float(cell)
     except ValueError:
-        return False
+        return None

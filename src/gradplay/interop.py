@@ -4,7 +4,9 @@ Files hold data only, never code: JSON (readable) or NumPy .npz loaded with
 ``allow_pickle=False``. Both carry a format version and the architecture, and
 ``load`` checks every field, so a corrupt, truncated, hostile or
 wrong-version file gets a clear ``ModelFileError`` instead of running
-anything.
+anything. Limits: a regular file of at most MAX_FILE_BYTES, at most
+MAX_PARAMETERS weights, checked from the declared sizes and array headers
+before any array is read.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import io
 import json
 import math
+import struct
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .files import read_regular, shorten
 from .functional import ACTIVATIONS, OUTPUTS
-from .nets import ENGINES, INITS, Network, make_mlp
+from .nets import ENGINES, INITS, Network, count_weights, make_mlp
 
 __all__ = ["save", "load", "to_dict", "from_dict", "dumps", "loads", "ModelFileError",
            "FORMAT", "FORMAT_VERSION", "to_torch", "from_torch"]
@@ -28,6 +32,10 @@ FORMAT_VERSION = 1
 MAX_FILE_BYTES = 50_000_000
 MAX_UNITS = 4096
 MAX_LAYERS = 64
+# Weights and biases a model file may hold: 4,000,000 float64 are 32 MB per copy
+# (training keeps a few: gradients, optimizer state, the NaN guard's snapshot),
+# comfortable on a laptop; as .npz they fit under MAX_FILE_BYTES.
+MAX_PARAMETERS = 4_000_000
 
 
 class ModelFileError(ValueError):
@@ -38,7 +46,7 @@ def to_dict(model: Network) -> dict:
     """The model as plain JSON-ready data."""
     return {
         "format": FORMAT, "version": FORMAT_VERSION, "engine": model.engine,
-        "sizes": model.sizes, "activation": model.activation, "output": model.output,
+        "sizes": list(model.sizes), "activation": model.activation, "output": model.output,
         "init": model.init, "seed": model.seed,
         "weights": [{"W": W.tolist(), "b": b.tolist()} for W, b in model.get_weights()],
     }
@@ -49,50 +57,95 @@ def _require(cond: bool, message: str) -> None:
         raise ModelFileError(message)
 
 
-def from_dict(d, engine: str | None = None) -> Network:
-    """Rebuild a model from ``to_dict`` data, validating every field."""
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_header(d, engine: str | None) -> dict:
+    """Every field but the weights, checked; returns make_mlp's arguments.
+
+    The parameter cap is checked here, from ``sizes`` alone, so that nothing
+    the file declares is allocated before it is known to fit.
+    """
     _require(isinstance(d, dict), "the file does not hold a JSON object")
     _require(d.get("format") == FORMAT, f"not a gradplay model file (format should be "
-                                        f"{FORMAT!r}, got {d.get('format')!r})")
+                                        f"{FORMAT!r}, got {shorten(repr(d.get('format')))})")
     version = d.get("version")
-    _require(version == FORMAT_VERSION, f"unsupported format version {version!r}: this "
-                                        f"gradplay reads version {FORMAT_VERSION}")
+    _require(version == FORMAT_VERSION, f"unsupported format version "
+                                        f"{shorten(repr(version))}: this gradplay reads "
+                                        f"version {FORMAT_VERSION}")
     sizes = d.get("sizes")
     _require(isinstance(sizes, list) and 2 <= len(sizes) <= MAX_LAYERS + 1
-             and all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= MAX_UNITS
-                     for s in sizes),
+             and all(_whole(s) and 1 <= s <= MAX_UNITS for s in sizes),
              f"'sizes' must be a list of 2 to {MAX_LAYERS + 1} whole numbers in "
              f"[1, {MAX_UNITS}]")
+    n_params = count_weights(sizes)
+    _require(n_params <= MAX_PARAMETERS,
+             f"'sizes' {sizes[:8]}{'...' if len(sizes) > 8 else ''} make {n_params:,} "
+             f"parameters; the cap is {MAX_PARAMETERS:,} ({MAX_PARAMETERS * 8 / 1e6:g} MB "
+             "of float64 per copy of the weights)")
     _require(d.get("activation") in ACTIVATIONS,
              f"'activation' must be one of {', '.join(ACTIVATIONS)}")
-    _require(d.get("output") in OUTPUTS, f"'output' must be one of {', '.join(OUTPUTS)}")
+    output = d.get("output")
+    _require(output in OUTPUTS, f"'output' must be one of {', '.join(OUTPUTS)}")
+    _require(output != "softmax" or sizes[-1] >= 2,
+             f"'output' softmax needs at least 2 output units, but 'sizes' ends with "
+             f"{sizes[-1]} (one unit takes sigmoid or linear)")
     engine = engine or d.get("engine", "tensor")
     _require(engine in ENGINES, f"'engine' must be one of {', '.join(ENGINES)}")
     init = d.get("init", "xavier")
     _require(init in INITS, f"'init' must be one of {', '.join(INITS)}")
+    seed = d.get("seed")
+    _require(seed is None or (_whole(seed) and 0 <= seed < 2**64),
+             "'seed' must be null or a whole number in [0, 2**64 - 1]")
+    return {"sizes": sizes, "activation": d["activation"], "output": output,
+            "engine": engine, "init": init, "seed": seed}
+
+
+def _layer(i: int, W, b, fan_in: int, fan_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Layer i's (W, b) as float64 arrays of the declared shapes, all finite."""
+    try:
+        W = np.array(W, dtype=np.float64)
+        b = np.array(b, dtype=np.float64)
+    except OverflowError:  # a Python int beyond float64, such as 10**400
+        raise ModelFileError(f"layer {i}: weights must be finite numbers (one is too large "
+                             "for float64)") from None
+    except (TypeError, ValueError):
+        raise ModelFileError(f"layer {i}: weights must be numbers") from None
+    _require(W.shape == (fan_in, fan_out) and b.shape == (fan_out,),
+             f"layer {i}: expected W {(fan_in, fan_out)} and b {(fan_out,)}, "
+             f"got {W.shape} and {b.shape}")
+    _require(bool(np.all(np.isfinite(W)) and np.all(np.isfinite(b))),
+             f"layer {i}: weights must be finite numbers")
+    return W, b
+
+
+def _layer_shapes(sizes: list[int]):
+    return list(enumerate(zip(sizes[:-1], sizes[1:])))
+
+
+def _build(spec: dict, pairs: list) -> Network:
+    seed = spec["seed"]
+    model = make_mlp(spec["sizes"], activation=spec["activation"], output=spec["output"],
+                     engine=spec["engine"], seed=0 if seed is None else seed, init=spec["init"])
+    model.set_weights(pairs)
+    return model
+
+
+def from_dict(d, engine: str | None = None) -> Network:
+    """Rebuild a model from ``to_dict`` data, validating every field."""
+    spec = _check_header(d, engine)
+    sizes = spec["sizes"]
     weights = d.get("weights")
     _require(isinstance(weights, list) and len(weights) == len(sizes) - 1,
              f"'weights' must list {len(sizes) - 1} layers")
     pairs = []
-    for i, (layer, fan_in, fan_out) in enumerate(zip(weights, sizes[:-1], sizes[1:])):
+    for i, (fan_in, fan_out) in _layer_shapes(sizes):
+        layer = weights[i]
         _require(isinstance(layer, dict) and "W" in layer and "b" in layer,
                  f"layer {i}: needs 'W' and 'b'")
-        try:
-            W = np.array(layer["W"], dtype=np.float64)
-            b = np.array(layer["b"], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ModelFileError(f"layer {i}: weights must be numbers") from None
-        _require(W.shape == (fan_in, fan_out) and b.shape == (fan_out,),
-                 f"layer {i}: expected W {(fan_in, fan_out)} and b {(fan_out,)}, "
-                 f"got {W.shape} and {b.shape}")
-        _require(bool(np.all(np.isfinite(W)) and np.all(np.isfinite(b))),
-                 f"layer {i}: weights must be finite numbers")
-        pairs.append((W, b))
-    seed = d.get("seed")
-    model = make_mlp(sizes, activation=d["activation"], output=d["output"], engine=engine,
-                     seed=seed if isinstance(seed, int) else 0, init=init)
-    model.set_weights(pairs)
-    return model
+        pairs.append(_layer(i, layer["W"], layer["b"], fan_in, fan_out))
+    return _build(spec, pairs)
 
 
 def dumps(model: Network) -> str:
@@ -100,22 +153,31 @@ def dumps(model: Network) -> str:
     return json.dumps(to_dict(model), indent=1)
 
 
-def loads(text, engine: str | None = None) -> Network:
-    """A model from a JSON string or bytes."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    _require(len(text) <= MAX_FILE_BYTES, "the file is too large to be a gradplay model")
+def _parse_json(text: str):
+    """JSON with no NaN/Infinity and no giant integers.
 
+    An integer literal longer than 20 digits is read as a float (10**400
+    becomes inf), so it fails the field's own check ("weights must be finite",
+    "'seed' must be a whole number") instead of Python's 4300-digit limit.
+    """
     def no_constants(name):
         raise ModelFileError(f"the file holds {name}, which is not a finite number")
     try:
-        data = json.loads(text, parse_constant=no_constants)
+        return json.loads(text, parse_constant=no_constants,
+                          parse_int=lambda s: int(s) if len(s) <= 20 else float(s))
     except json.JSONDecodeError as e:
         raise ModelFileError(f"not valid JSON (line {e.lineno}, column {e.colno}): "
                              f"{e.msg}") from None
     except RecursionError:
         raise ModelFileError("the JSON is nested too deeply") from None
-    return from_dict(data, engine)
+
+
+def loads(text, engine: str | None = None) -> Network:
+    """A model from a JSON string or bytes."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    _require(len(text) <= MAX_FILE_BYTES, "the file is too large to be a gradplay model")
+    return from_dict(_parse_json(text), engine)
 
 
 def _npz_bytes(model: Network) -> bytes:
@@ -129,19 +191,76 @@ def _npz_bytes(model: Network) -> bytes:
     return buf.getvalue()
 
 
+# ---------------------------------------------------------------------- .npz, safely
+# An .npz is a zip of .npy members. Each member's small header declares its
+# dtype and shape; np.load would allocate whatever that says (a 526-byte file
+# can declare 100000 x 100000). So: bound the zip's directory, read only the
+# member headers, compare them with 'sizes', and only then read the arrays.
+MAX_ZIP_DIRECTORY = 64 * 1024   # bytes of central directory: room for ~1,000 members
+MAX_HEADER_MEMBER = 64 * 1024   # bytes of the JSON header member
+
+
+def _check_zip_directory(raw: bytes) -> None:
+    """zipfile reads the whole central directory into objects on opening:
+    bound its size first (and refuse ZIP64, which np.savez files this small
+    never need)."""
+    end = raw.rfind(b"PK\x05\x06", max(0, len(raw) - 65_557))
+    _require(end >= 0 and end + 22 <= len(raw), "not a readable gradplay .npz file (no zip "
+                                                "directory)")
+    _require(raw[max(0, end - 20):end - 16] != b"PK\x06\x07",
+             "not a gradplay .npz file (ZIP64 archive)")
+    (directory_bytes,) = struct.unpack_from("<I", raw, end + 12)
+    _require(directory_bytes <= MAX_ZIP_DIRECTORY, f"not a gradplay .npz file: its zip "
+                                                   f"directory is {directory_bytes:,} bytes")
+
+
+def _npy_header(z: zipfile.ZipFile, member: str):
+    """(shape, dtype) that an .npy member declares, reading only its header."""
+    _require(member in z.namelist(), f"the .npz has no array {member[:-4]}")
+    with z.open(member) as f:
+        version = np.lib.format.read_magic(f)
+        _require(version in ((1, 0), (2, 0)), f"{member}: unsupported .npy version {version}")
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, _fortran_order, dtype = read(f)
+    return shape, dtype
+
+
+def _npy_array(z: zipfile.ZipFile, name: str, shape: tuple) -> np.ndarray:
+    """Member ``name`` read only if its header declares ``shape`` and plain numbers."""
+    declared, dtype = _npy_header(z, name + ".npy")
+    _require(declared == shape, f"array {name}: expected shape {shape} (from 'sizes'), "
+                                f"the file declares {declared}")
+    _require(dtype.kind in "fiu" and not dtype.hasobject,
+             f"array {name}: expected numbers, the file declares dtype {dtype}")
+    with z.open(name + ".npy") as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
 def _from_npz(raw: bytes, engine: str | None) -> Network:
+    _check_zip_directory(raw)
     try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            header = json.loads(str(z["header"]))
-            _require(isinstance(header, dict), "the .npz header is not a JSON object")
-            n = len(header.get("sizes") or []) - 1
-            header["weights"] = [{"W": z[f"W{i}"], "b": z[f"b{i}"]} for i in range(max(n, 0))]
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            _require("header.npy" in z.namelist(), "the .npz has no header")
+            info = z.getinfo("header.npy")
+            _require(info.file_size <= MAX_HEADER_MEMBER,
+                     f"the .npz header is {info.file_size:,} bytes, over "
+                     f"{MAX_HEADER_MEMBER:,}")
+            shape, dtype = _npy_header(z, "header.npy")
+            _require(shape == () and dtype.kind == "U", "the .npz header is not a text")
+            with z.open("header.npy") as f:
+                header = _parse_json(str(np.lib.format.read_array(f, allow_pickle=False)))
+            spec = _check_header(header, engine)
+            pairs = [_layer(i, _npy_array(z, f"W{i}", (fan_in, fan_out)),
+                            _npy_array(z, f"b{i}", (fan_out,)), fan_in, fan_out)
+                     for i, (fan_in, fan_out) in _layer_shapes(spec["sizes"])]
     except ModelFileError:
         raise
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError,
+            NotImplementedError) as e:
         raise ModelFileError(f"not a readable gradplay .npz file ({type(e).__name__}: "
                              f"{str(e)[:120]})") from None
-    return from_dict(header, engine)
+    return _build(spec, pairs)
 
 
 def save(model: Network, path) -> Path:
@@ -156,14 +275,7 @@ def save(model: Network, path) -> Path:
 
 def load(path, engine: str | None = None) -> Network:
     """Read a model written by ``save`` (JSON or .npz, told apart by content)."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        _require(size <= MAX_FILE_BYTES, f"{path.name} is {size:,} bytes: too large to be a "
-                                         "gradplay model")
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ModelFileError(f"cannot read {path}: {e.strerror}") from None
+    raw = read_regular(path, MAX_FILE_BYTES, ModelFileError, "model file")
     if raw[:2] == b"PK":  # a zip archive: .npz
         return _from_npz(raw, engine)
     return loads(raw, engine)

@@ -122,7 +122,7 @@ def test_corrupt_truncated_and_hostile_files(tmp_path):
     cut.write_bytes(npz.read_bytes()[:200])
     with pytest.raises(ModelFileError):
         interop.load(cut)
-    with pytest.raises(ModelFileError, match="cannot read"):
+    with pytest.raises(ModelFileError, match="model file not found"):
         interop.load(tmp_path / "missing.json")
 
 
