@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["array_module", "is_torch", "to_numpy"]
+__all__ = ["array_module", "is_torch", "is_float", "to_numpy"]
 
 
 def is_torch(x) -> bool:
@@ -31,3 +31,14 @@ def to_numpy(a) -> np.ndarray:
     if is_torch(a):
         return a.detach().cpu().numpy()
     return np.asarray(a)
+
+
+def is_float(a) -> bool:
+    """True for an array (NumPy or torch) of floating-point numbers: regression
+    targets, where class labels are integers."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None:
+        return isinstance(a, float)
+    if is_torch(a):
+        return bool(dtype.is_floating_point)
+    return np.dtype(dtype).kind == "f"

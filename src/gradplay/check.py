@@ -30,7 +30,8 @@ def torch_loss_and_grads(model: Network, X, y, loss: str = "mse"):
     net = to_torch(model)
     if model.output != "linear":
         net = net[:-1]                                 # stop at the logits z
-    z = net(torch.as_tensor(np.asarray(X, dtype=np.float64)))
+    X = np.asarray(model.check_X(X), dtype=np.float64)    # the input matrix (features)
+    z = net(torch.as_tensor(X))
     output = F.get_activation(model.output, output=True)
     Y = model.targets(torch.as_tensor(np.asarray(y)), z.shape[0])
     value = F.check_loss(loss, model.output).value(z, output.forward(z), Y)
@@ -50,7 +51,8 @@ def compare_engines(model: Network, X, y, loss: str = "mse", max_samples: int = 
     weights = model.get_weights()
     results = {}
     for engine in ENGINES:
-        twin = make_mlp(model.sizes, model.activation, model.output, engine=engine)
+        twin = make_mlp(model.sizes, model.activation, model.output, engine=engine,
+                        features=model.features)
         twin.set_weights(weights)
         value, grads = twin.loss_and_grads(X, y, loss)
         results[engine] = (value, [g for pair in grads for g in pair])

@@ -59,7 +59,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="manual engine only: a torch device such as cpu or cuda")
     groups = {g: p.add_argument_group(title) for g, title in
               (("data", "data"), ("model", "network"), ("optim", "optimisation"),
-               ("run", "run"))}
+               ("run", "run"), ("view", "figures (--figures)"))}
     for name, spec in FIELDS.items():
         groups[spec.group].add_argument(f"--{name.replace('_', '-')}", dest=name,
                                         type=_config_flag(name), metavar="VALUE",
@@ -91,8 +91,9 @@ def _progress(total: int, stream):
         frac = done / max(total, 1)
         last = trainer.history.last()
         bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        score = ("R² ", "train_r2") if trainer.data.is_regression else ("acc ", "train_accuracy")
         stream.write(f"\r[{bar}] {done}/{total} loss {last.get('train_loss', math.nan):.4f} "
-                     f"acc {last.get('train_accuracy', math.nan):.3f} "
+                     f"{score[0]}{last.get(score[1], math.nan):.3f} "
                      f"{time.perf_counter() - start:5.1f}s")
         stream.flush()
     return show
@@ -134,18 +135,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     if history.stopped:
         print(f"stopped: {history.stopped}")
     if last:
+        score = (f"train R² {last['train_r2']:.4f}, test R² {last['test_r2']:.4f}"
+                 if ds.is_regression else f"train accuracy {last['train_accuracy']:.2%}, "
+                 f"test accuracy {last['test_accuracy']:.2%}")
         print(f"epoch {last['epoch']}: train loss {last['train_loss']:.5f}, test loss "
-              f"{last['test_loss']:.5f}, train accuracy {last['train_accuracy']:.2%}, "
-              f"test accuracy {last['test_accuracy']:.2%} ({seconds:.1f}s)")
+              f"{last['test_loss']:.5f}, {score} ({seconds:.1f}s)")
     if args.save:
         print(f"saved model to {save(model, args.save)}")
     if args.figures:
         from .viz.plots import save_figures
-        for path in save_figures(model, ds, history, args.figures).values():
+        for path in save_figures(model, ds, history, args.figures, show_test=cfg.show_test,
+                                 discretize=cfg.discretize).values():
             print(f"wrote {path}")
     if args.json:
+        # accuracies for classes, R² for regression; the others are null
         metrics = {k: _finite_or_none(last.get(k)) for k in
-                   ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
+                   ("train_loss", "test_loss", "train_accuracy", "test_accuracy",
+                    "train_r2", "test_r2")}
         print(json.dumps({**metrics, "epochs": trainer.epoch, "stopped": history.stopped,
                           "seconds": round(seconds, 3), "config": cfg.to_dict()},
                          allow_nan=False))

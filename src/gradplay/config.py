@@ -13,24 +13,35 @@ checked when a RunConfig is made::
 
 The head rule -- which output layer and loss fit k classes -- is ``head_for``,
 used by the config, the CLI, the app, the estimator and the trainer.
+
+What an app can offer beside the free fields: TensorFlow Playground's
+regularisation rates (``L1_RATES``) and batch sizes (``BATCH_SIZES``), and
+``regenerate`` for its Regenerate button (the same data, a new draw).
 """
 
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .data import DATASETS, Dataset, load
+from .data import DATASETS, REGRESSION_DATASETS, Dataset, load
+from .features import FEATURES, RAW_FEATURES, check_features
 from .functional import ACTIVATIONS, LOSSES, OUTPUTS, Head, head_for
 from .nets import ENGINES, INITS, Network, make_mlp
 from .optim import OPTIMIZERS, SCHEDULES, Optimizer, Schedule, make_optimizer
 from .train import Trainer
 
-__all__ = ["RunConfig", "FIELDS", "PRESETS", "Head", "head_for", "build_run", "Run",
-           "reset_fields", "MULTICLASS_DATASETS"]
+__all__ = ["RunConfig", "FIELDS", "PRESETS", "LESSONS", "Head", "head_for", "build_run", "Run",
+           "reset_fields", "regenerate", "MULTICLASS_DATASETS", "L1_RATES", "BATCH_SIZES"]
 
 MULTICLASS_DATASETS = ("spiral", "gaussians")   # the generators that take ``classes``
+
+# TensorFlow Playground's regularisation rates (its L1/L2 menu); 0 is off
+L1_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+# TensorFlow Playground's batch slider (1 to 30), larger sizes, and 0: the full batch
+BATCH_SIZES = (*range(1, 31), 32, 64, 128, 256, 0)
 
 
 # ---------------------------------------------------------------------- constraints
@@ -109,12 +120,52 @@ class Sizes:
         return value
 
 
+class Names:
+    """Input features like x1sq,x2sq: one or more names from FEATURES, kept in
+    the table's order (they are a set of toggles, as in TensorFlow Playground)."""
+
+    def describe(self) -> str:
+        return f"one or more of {','.join(FEATURES)}, comma-separated"
+
+    def parse(self, text: str) -> tuple:
+        return self.check([p for p in text.replace(" ", "").split(",") if p])
+
+    def check(self, value) -> tuple:
+        try:
+            names = check_features(tuple(dict.fromkeys(value)))   # a repeat counts once
+        except (TypeError, ValueError):
+            raise ValueError(f"must be {self.describe()}; got {str(value)[:60]!r}") from None
+        return tuple(n for n in FEATURES if n in names)
+
+
+class Flag:
+    """On or off: true/false (also 1/0, yes/no, on/off) in a URL or a flag."""
+
+    WORDS = {"true": True, "1": True, "yes": True, "on": True,
+             "false": False, "0": False, "no": False, "off": False}
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def parse(self, text: str) -> bool:
+        try:
+            return self.WORDS[text.strip().lower()]
+        except KeyError:
+            raise ValueError(f"must be {self.describe()}; got {text[:40]!r}") from None
+
+    def check(self, value) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"must be {self.describe()}; got {str(value)[:40]!r}")
+        return value
+
+
 @dataclass(frozen=True)
 class Field:
     """What a setting may hold, which part of a run it changes, and what it means.
 
     group: "data" and "model" changes need a fresh run; "optim" changes can
-    apply to a run under way; "run" is how long to train.
+    apply to a run under way; "run" is how long to train; "view" is how the
+    results are drawn (it never changes the training).
     """
 
     rule: Any
@@ -131,10 +182,12 @@ FIELDS: dict[str, Field] = {
     "data_seed": Field(Interval(int, 0, 2**32 - 1), "data", "seed of the data and its split"),
     "test_size": Field(Interval(float, 0.0, 0.9), "data", "share of points held out for test"),
     # model
+    "features": Field(Names(), "model", "what the network sees of a point (x1sq: x1 squared)"),
     "hidden": Field(Sizes(8, 256), "model", "hidden layer sizes, e.g. 8,8 (0: none)"),
     "activation": Field(OneOf(*ACTIVATIONS), "model", "hidden-layer activation"),
     "output": Field(OneOf("auto", *OUTPUTS), "model",
-                    "output activation (auto: sigmoid for 2 classes, softmax for more)"),
+                    "output activation (auto: sigmoid for 2 classes, softmax for more, "
+                    "linear for regression)"),
     "loss": Field(OneOf("auto", *LOSSES), "model",
                   "loss (auto: bce for sigmoid, ce for softmax, mse otherwise)"),
     "init": Field(OneOf(*INITS), "model", "initial weights"),
@@ -154,6 +207,9 @@ FIELDS: dict[str, Field] = {
     "batch_size": Field(Interval(int, 0, 100_000), "optim", "mini-batch size (0: full batch)"),
     # how long
     "epochs": Field(Interval(int, 1, 1_000_000), "run", "epochs to train"),
+    # how the results are drawn
+    "discretize": Field(Flag(), "view", "colour the output map by class, not by value"),
+    "show_test": Field(Flag(), "view", "draw the test points too"),
 }
 
 
@@ -168,6 +224,7 @@ class RunConfig:
     classes: int = 2
     data_seed: int = 0
     test_size: float = 0.2
+    features: tuple = RAW_FEATURES
     hidden: tuple = (8, 8)
     activation: str = "tanh"
     output: str = "auto"
@@ -186,6 +243,8 @@ class RunConfig:
     decay: float = 0.001
     batch_size: int = 0
     epochs: int = 500
+    discretize: bool = False
+    show_test: bool = True
 
     def __post_init__(self):
         for name, spec in FIELDS.items():
@@ -196,7 +255,12 @@ class RunConfig:
         if self.classes != 2 and self.dataset not in MULTICLASS_DATASETS:
             raise ValueError(f"classes: only {' and '.join(MULTICLASS_DATASETS)} have more "
                              f"than 2 classes, not {self.dataset!r}")
-        self.head(self.classes)
+        self.head(_classes(self.dataset, self.classes))
+
+    @property
+    def regression(self) -> bool:
+        """True for a regression data set (continuous targets, linear output, MSE)."""
+        return self.dataset in REGRESSION_DATASETS
 
     def head(self, classes: int) -> Head:
         """The output layer and loss for data with ``classes`` classes."""
@@ -249,18 +313,36 @@ class RunConfig:
                          "classes; kept 2")
             values["classes"] = 2
         try:
-            head_for(values["classes"], values["output"], values["loss"])
+            head_for(_classes(values["dataset"], values["classes"]), values["output"],
+                     values["loss"])
         except ValueError as e:
             notes.append(f"output/loss: {e}; using auto")
             values["output"], values["loss"] = "auto", "auto"
         return cls(**values), notes
 
 
+def _classes(dataset: str, classes: int) -> int:
+    """The classes the head must fit: 0 for a regression data set."""
+    return 0 if dataset in REGRESSION_DATASETS else classes
+
+
 def _text(value) -> str:
     """A field's value as query-string text: repr for floats (exact round trip)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, tuple):
         return ",".join(map(str, value)) if value else "0"
     return repr(value) if isinstance(value, float) else str(value)
+
+
+def regenerate(cfg: RunConfig, rng: random.Random | None = None) -> RunConfig:
+    """The same config with a new data seed: new points from the same generator
+    (the app's Regenerate button). The seed always differs from the old one."""
+    rng = rng or random.Random()
+    seed = cfg.data_seed
+    while seed == cfg.data_seed:
+        seed = rng.randrange(0, 1_000_000)
+    return cfg.replace(data_seed=seed)
 
 
 def reset_fields(old: RunConfig, new: RunConfig) -> list[str]:
@@ -285,11 +367,46 @@ PRESETS: dict[str, RunConfig] = {
                             test_size=0.5, hidden=(16, 16), activation="tanh", loss="bce",
                             engine="manual", optimizer="adam", lr=0.003, l2=0.003,
                             batch_size=32, epochs=200),
-    "xor": RunConfig(dataset="xor", samples=200, noise=0.15, data_seed=0, hidden=(4,),
+    "xor": RunConfig(dataset="xor", samples=200, noise=0.05, data_seed=0, hidden=(4,),
                      activation="tanh", engine="tensor", optimizer="sgd", lr=0.5, epochs=500),
     "spiral3": RunConfig(dataset="spiral", classes=3, samples=600, noise=0.1, data_seed=0,
                          hidden=(32, 32), activation="relu", init="he", optimizer="adam",
                          lr=0.01, epochs=1500),
+    # ---- the lessons (TensorFlow Playground's), linked from the welcome page
+    # features vs depth: no hidden layer draws a straight line in its inputs' space;
+    # on x1, x2 a ring cannot be cut off by a line (<= 75%), on x1², x2² it is one (>= 95%)
+    "lesson-line": RunConfig(dataset="circles", samples=300, noise=0.1, hidden=(),
+                             features=("x1", "x2"), optimizer="adam", lr=0.1, epochs=600),
+    "lesson-features": RunConfig(dataset="circles", samples=300, noise=0.1, hidden=(),
+                                 features=("x1sq", "x2sq"), optimizer="adam", lr=0.1,
+                                 epochs=600),
+    # L1 sparsity: about half of the 304 weights end near zero (and the boundary
+    # gets simpler: at 0.01 it costs accuracy, 0.001 keeps it)
+    "lesson-l1": RunConfig(dataset="moons", samples=300, noise=0.3, hidden=(16, 16),
+                           activation="tanh", optimizer="adam", lr=0.01, l1=0.01, epochs=1000),
+    # overfitting: 25 noisy training points and a 16-16 net: the test loss falls,
+    # then climbs while the training loss goes on falling towards 0
+    "lesson-overfit": RunConfig(dataset="moons", samples=50, noise=0.4, test_size=0.5,
+                                hidden=(16, 16), activation="tanh", optimizer="adam", lr=0.003,
+                                epochs=1500),
+    # regression: six bumps, a linear output and the mean squared error; R² instead of accuracy
+    "lesson-regression": RunConfig(dataset="multigauss", samples=600, noise=0.0,
+                                   hidden=(8, 8), activation="tanh", optimizer="adam", lr=0.02,
+                                   epochs=1000),
+}
+
+# The lessons, in order: preset name -> what it shows (the welcome page links them)
+LESSONS: dict[str, str] = {
+    "lesson-line": "Features vs depth, 1: no hidden layer on x1, x2 draws a straight line, "
+                   "and a ring cannot be cut off by a line.",
+    "lesson-features": "Features vs depth, 2: the same model on x1², x2² separates the ring "
+                       "-- a good feature can replace a hidden layer.",
+    "lesson-l1": "L1 regularisation: a 16-16 network on noisy moons ends with about half "
+                 "of its weights at zero.",
+    "lesson-overfit": "Overfitting: little, noisy data and a big network. The training loss "
+                      "falls to zero while the test loss climbs.",
+    "lesson-regression": "Regression: predict a number, not a class. Linear output, mean "
+                         "squared error, R².",
 }
 
 
@@ -357,9 +474,10 @@ def build_run(cfg: RunConfig, data: Dataset | None = None) -> Run:
     all call it). ``data``: use this dataset instead of generating one."""
     data = data if data is not None else make_data(cfg)
     head = cfg.head(data.n_classes)
-    model = make_mlp([data.X_train.shape[1], *cfg.hidden, head.units],
+    # the network takes points (x1, x2) and computes its features itself
+    model = make_mlp([len(cfg.features), *cfg.hidden, head.units],
                      activation=cfg.activation, output=head.output, engine=cfg.engine,
-                     seed=cfg.seed, init=cfg.init)
+                     seed=cfg.seed, init=cfg.init, features=cfg.features)
     optimizer = make_optimizer_for(cfg)
     schedule = make_schedule(cfg)
     trainer = Trainer(model, data, loss=head.loss, optimizer=optimizer,

@@ -1,17 +1,29 @@
 """Small 2-D datasets to watch networks learn on.
 
-``load(name, ...)`` returns a ``Dataset`` with a stratified train/test split.
-Everything is deterministic for a given seed.
+``load(name, ...)`` returns a ``Dataset`` with a train/test split
+(stratified for classes). Everything is deterministic for a given seed.
 
 | name           | what                                                     | classes |
 |----------------|----------------------------------------------------------|---------|
 | moons          | two interleaving half circles (scikit-learn)             | 2 |
 | circles        | a ring around a disc (scikit-learn)                      | 2 |
 | classification | two informative Gaussian clusters (scikit-learn)         | 2 |
-| xor, and, or   | noisy points around the corners (+-1, +-1), labelled by  | 2 |
+| xor            | points filling the square [-1, 1]^2, labelled 1 where    | 2 |
+|                | x1 * x2 < 0 (as TensorFlow Playground's XOR)             |   |
+| and, or        | noisy points around the corners (+-1, +-1), labelled by  | 2 |
 |                | the logic gate of (x > 0, y > 0)                          |   |
-| spiral         | ``classes`` interleaved spiral arms                      | 2+ |
+| spiral         | ``classes`` interleaved arms of 1.75 turns each          | 2+ |
 | gaussians      | ``classes`` Gaussian blobs                               | 2+ |
+| plane          | regression: y = (x1 + x2) / 2 on the square              | 0 |
+| multigauss     | regression: six bumps of height +-1 on the square        | 0 |
+
+Classes are integer labels 0..k-1; a regression data set has float targets
+in [-1, 1] (``n_classes`` 0). In xor, plane and multigauss the noise moves
+the point that is *labelled*, not the point shown, as in TensorFlow
+Playground: labels near a boundary flip, the points still fill the square.
+
+Input features (x1^2, sin x1, ...) are computed by the network itself, from
+the points: ``FEATURES`` and ``expand_features`` (from ``gradplay.features``).
 
 A CSV of your own: ``load_csv(path_or_text)`` -- two feature columns and a
 label column, an optional header row. Files over MAX_CSV_BYTES (10 MB) or
@@ -32,15 +44,22 @@ from pathlib import Path
 
 import numpy as np
 
+from .backend import is_float
+from .features import FEATURES, expand_features
 from .files import read_regular, shorten
 
 __all__ = ["Dataset", "DataError", "load", "load_csv", "check_csv_size", "from_arrays",
-           "DATASETS", "MAX_SAMPLES", "MAX_CSV_BYTES", "MAX_ABS_VALUE"]
+           "DATASETS", "REGRESSION_DATASETS", "MAX_SAMPLES", "MAX_CSV_BYTES", "MAX_ABS_VALUE",
+           "FEATURES", "expand_features", "gate_blobs", "xor_square", "spiral", "plane",
+           "multigauss"]
 
-DATASETS = ("moons", "circles", "classification", "xor", "and", "or", "spiral", "gaussians")
+REGRESSION_DATASETS = ("plane", "multigauss")
+DATASETS = ("moons", "circles", "classification", "xor", "and", "or", "spiral", "gaussians",
+            *REGRESSION_DATASETS)
 MAX_SAMPLES = 100_000        # rows, generated or read from a file
 MAX_CSV_BYTES = 10_000_000   # 100,000 rows of "-0.1234567890123456,0.1234567890123456,1" fit
 MAX_ABS_VALUE = 1e6          # largest |feature| or |label| accepted from user data
+SPIRAL_TURNS = 1.75          # turns of each spiral arm, as in TensorFlow Playground
 
 
 class DataError(ValueError):
@@ -49,7 +68,11 @@ class DataError(ValueError):
 
 @dataclass
 class Dataset:
-    """Features X (n, 2) float64 and integer labels y (n,), split into train and test."""
+    """Points X (n, 2) float64 and targets y (n,), split into train and test.
+
+    y holds integer class labels 0..k-1, or float targets for a regression
+    problem (``n_classes`` is then 0).
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -58,9 +81,14 @@ class Dataset:
     name: str
 
     @property
+    def is_regression(self) -> bool:
+        """Float targets: a regression problem."""
+        return is_float(self.y_train)
+
+    @property
     def n_classes(self) -> int:
-        """k for integer labels 0..k-1; 0 for a regression target (float y)."""
-        if _is_float(self.y_train):
+        """k for integer labels 0..k-1; 0 for a regression problem (float y)."""
+        if self.is_regression:
             return 0
         largest = [int(y.max()) for y in (self.y_train, self.y_test) if len(y)]
         return max(largest, default=0) + 1
@@ -74,19 +102,15 @@ class Dataset:
         return np.concatenate([self.y_train, self.y_test])
 
     def __repr__(self) -> str:
+        kind = "regression" if self.is_regression else f"classes={self.n_classes}"
         return (f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
-                f"classes={self.n_classes})")
+                f"{kind})")
 
 
-def _is_float(y) -> bool:
-    """True for float targets, NumPy or torch (a regression problem)."""
-    dtype = y.dtype
-    if hasattr(dtype, "is_floating_point"):        # a torch dtype
-        return dtype.is_floating_point
-    return np.issubdtype(dtype, np.floating)
-
-
-def _gate(name: str, n: int, noise: float, rng: np.random.Generator):
+def gate_blobs(name: str, n: int, noise: float, rng: np.random.Generator):
+    """Noisy blobs around the corners (+-1, +-1), labelled by the logic gate
+    ``name`` (xor, and, or) of (x1 > 0, x2 > 0). "and" and "or" use it; it was
+    gradplay's XOR before the square below, and is kept for comparison."""
     corners = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float)
     pick = rng.integers(0, 4, size=n)
     X = corners[pick] + rng.normal(0.0, noise, size=(n, 2))
@@ -95,12 +119,65 @@ def _gate(name: str, n: int, noise: float, rng: np.random.Generator):
     return X, y.astype(int)
 
 
-def _spiral(n: int, noise: float, classes: int, rng: np.random.Generator):
-    # arm k: radius r in [0, 1], angle = 4 r + 2 pi k / classes, plus noise
+def _labelled_nearby(X: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Where each point's label is read: X moved by Gaussian noise of std ``noise``."""
+    return X + rng.normal(0.0, noise, size=X.shape) if noise else X
+
+
+def _square(n: int, rng: np.random.Generator, margin: float = 0.0) -> np.ndarray:
+    """n points uniform in [-1, 1]^2; with a margin, uniform in each quadrant
+    of the square minus a cross of half-width ``margin`` around the axes."""
+    u = rng.uniform(-1.0, 1.0, size=(n, 2))
+    return np.sign(u) * (margin + (1.0 - margin) * np.abs(u))
+
+
+def xor_square(n: int, noise: float, rng: np.random.Generator, margin: float = 0.05):
+    """TensorFlow Playground's XOR: points fill the square, labelled 1 where x1 and
+    x2 have opposite signs (x1 * x2 < 0). Harder than blobs: the boundary is the
+    axes themselves, and a network must bend sharply at the origin."""
+    X = _square(n, rng, margin)
+    seen = _labelled_nearby(X, noise, rng)
+    return X, (seen[:, 0] * seen[:, 1] < 0).astype(int)
+
+
+def spiral(n: int, noise: float, classes: int, rng: np.random.Generator,
+           turns: float = SPIRAL_TURNS):
+    """``classes`` spiral arms, each turning ``turns`` times from the centre out.
+
+    arm k, radius r in [0, 1]: angle = 2 pi (turns * r + k / classes), the point
+    r (sin angle, cos angle) plus Gaussian noise of std noise / 10 (neighbouring
+    arms lie 1 / (turns * classes) apart: 0.29 for two arms of 1.75 turns).
+    """
     y = np.arange(n) % classes
-    r = rng.uniform(0.05, 1.0, size=n)
-    angle = 4.0 * r + 2 * np.pi * y / classes + rng.normal(0.0, noise, size=n)
-    return np.c_[r * np.sin(angle), r * np.cos(angle)], y
+    r = rng.uniform(0.0, 1.0, size=n)
+    angle = 2 * np.pi * (turns * r + y / classes)
+    X = np.c_[r * np.sin(angle), r * np.cos(angle)]
+    return X + rng.normal(0.0, noise / 10, size=(n, 2)), y
+
+
+def plane(n: int, noise: float, rng: np.random.Generator):
+    """Regression on a tilted plane: y = (x1 + x2) / 2 in [-1, 1], over the square."""
+    X = _square(n, rng)
+    seen = _labelled_nearby(X, noise, rng)
+    return X, np.clip(seen.sum(axis=1) / 2, -1.0, 1.0)
+
+
+# six bumps in two rows of three, alternating +1 and -1 like a chequerboard
+_BUMPS = np.array([[-2 / 3, 0.45], [0.0, 0.45], [2 / 3, 0.45],
+                   [-2 / 3, -0.45], [0.0, -0.45], [2 / 3, -0.45]])
+_BUMP_SIGNS = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+_BUMP_WIDTH = 0.2
+
+
+def multigauss(n: int, noise: float, rng: np.random.Generator):
+    """Regression on six Gaussian bumps: at each point the bump of largest height,
+    sign_k exp(-|x - c_k|^2 / (2 w^2)), gives y in [-1, 1]."""
+    X = _square(n, rng)
+    seen = _labelled_nearby(X, noise, rng)
+    d2 = ((seen[:, None, :] - _BUMPS[None, :, :]) ** 2).sum(axis=2)      # (n, 6)
+    heights = _BUMP_SIGNS * np.exp(-d2 / (2 * _BUMP_WIDTH ** 2))         # (n, 6)
+    tallest = np.abs(heights).argmax(axis=1)                             # (n,)
+    return X, heights[np.arange(n), tallest]
 
 
 def _gaussians(n: int, noise: float, classes: int, rng: np.random.Generator):
@@ -123,10 +200,16 @@ def _generate(name: str, n: int, noise: float, seed: int, classes: int):
                                        n_redundant=0, n_clusters_per_class=1,
                                        class_sep=1.0 + (1.0 - min(noise, 1.0)),
                                        random_state=seed)
-    if name in ("xor", "and", "or"):
-        return _gate(name, n, noise, rng)
+    if name == "xor":
+        return xor_square(n, noise, rng)
+    if name in ("and", "or"):
+        return gate_blobs(name, n, noise, rng)
     if name == "spiral":
-        return _spiral(n, noise, classes, rng)
+        return spiral(n, noise, classes, rng)
+    if name == "plane":
+        return plane(n, noise, rng)
+    if name == "multigauss":
+        return multigauss(n, noise, rng)
     return _gaussians(n, noise, classes, rng)
 
 
@@ -138,16 +221,18 @@ def _check(name, value, low, high, kind=float):
     return kind(value)
 
 
-def split(X, y, test_size: float, seed: int, name: str) -> Dataset:
-    """A stratified train/test split (each class keeps its share in both parts)."""
+def split(X, y, test_size: float, seed: int, name: str, regression: bool = False) -> Dataset:
+    """A train/test split: stratified for class labels (each class keeps its
+    share in both parts), plain for regression targets (kept as floats)."""
     from sklearn.model_selection import train_test_split
     X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y).astype(int)
+    y = np.asarray(y, dtype=np.float64) if regression else np.asarray(y).astype(int)
     if test_size == 0:
         return Dataset(X, y, X[:0], y[:0], name)
-    _check_rows_per_class(y, test_size)
+    if not regression:
+        _check_rows_per_class(y, test_size)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed,
-                                              stratify=y)
+                                              stratify=None if regression else y)
     return Dataset(X_tr, y_tr, X_te, y_te, name)
 
 
@@ -184,7 +269,7 @@ def load(name: str, n_samples: int = 200, noise: float = 0.2, seed: int = 42,
         raise DataError(f"classes: only spiral and gaussians have more than 2 classes, "
                          f"not {name!r}")
     X, y = _generate(name, n, noise, seed, classes)
-    return split(X, y, test_size, seed, name)
+    return split(X, y, test_size, seed, name, regression=name in REGRESSION_DATASETS)
 
 
 def from_arrays(X, y, test_size: float = 0.2, seed: int = 42, name: str = "custom") -> Dataset:

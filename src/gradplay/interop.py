@@ -7,6 +7,11 @@ wrong-version file gets a clear ``ModelFileError`` instead of running
 anything. Limits: a regular file of at most MAX_FILE_BYTES, at most
 MAX_PARAMETERS weights, checked from the declared sizes and array headers
 before any array is read.
+
+Format versions: 2 adds ``features`` (the input features the model computes
+from a point, or null for raw inputs). Files are written as version 2 -- an
+older gradplay refuses them rather than feeding raw points to a model that
+expects x1², x2² -- and version 1 files still load (no features).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .features import FEATURES
 from .files import read_regular, shorten
 from .functional import ACTIVATIONS, OUTPUTS
 from .nets import ENGINES, INITS, Network, count_weights, make_mlp
@@ -28,7 +34,8 @@ __all__ = ["save", "load", "to_dict", "from_dict", "dumps", "loads", "ModelFileE
            "FORMAT", "FORMAT_VERSION", "to_torch", "from_torch"]
 
 FORMAT = "gradplay-mlp"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 50_000_000
 MAX_UNITS = 4096
 MAX_LAYERS = 64
@@ -48,6 +55,7 @@ def to_dict(model: Network) -> dict:
         "format": FORMAT, "version": FORMAT_VERSION, "engine": model.engine,
         "sizes": list(model.sizes), "activation": model.activation, "output": model.output,
         "init": model.init, "seed": model.seed,
+        "features": None if model.features is None else list(model.features),
         "weights": [{"W": W.tolist(), "b": b.tolist()} for W, b in model.get_weights()],
     }
 
@@ -71,9 +79,9 @@ def _check_header(d, engine: str | None) -> dict:
     _require(d.get("format") == FORMAT, f"not a gradplay model file (format should be "
                                         f"{FORMAT!r}, got {shorten(repr(d.get('format')))})")
     version = d.get("version")
-    _require(version == FORMAT_VERSION, f"unsupported format version "
-                                        f"{shorten(repr(version))}: this gradplay reads "
-                                        f"version {FORMAT_VERSION}")
+    _require(version in READABLE_VERSIONS and not isinstance(version, bool),
+             f"unsupported format version {shorten(repr(version))}: this gradplay reads "
+             f"versions {', '.join(map(str, READABLE_VERSIONS))}")
     sizes = d.get("sizes")
     _require(isinstance(sizes, list) and 2 <= len(sizes) <= MAX_LAYERS + 1
              and all(_whole(s) and 1 <= s <= MAX_UNITS for s in sizes),
@@ -98,8 +106,15 @@ def _check_header(d, engine: str | None) -> dict:
     seed = d.get("seed")
     _require(seed is None or (_whole(seed) and 0 <= seed < 2**64),
              "'seed' must be null or a whole number in [0, 2**64 - 1]")
+    features = d.get("features") if version >= 2 else None
+    _require(features is None or (isinstance(features, list) and len(features) == sizes[0]
+                                  and all(isinstance(f, str) and f in FEATURES
+                                          for f in features)
+                                  and len(set(features)) == len(features)),
+             f"'features' must be null or {sizes[0]} different names from "
+             f"{', '.join(FEATURES)}")
     return {"sizes": sizes, "activation": d["activation"], "output": output,
-            "engine": engine, "init": init, "seed": seed}
+            "engine": engine, "init": init, "seed": seed, "features": features}
 
 
 def _layer(i: int, W, b, fan_in: int, fan_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +142,8 @@ def _layer_shapes(sizes: list[int]):
 def _build(spec: dict, pairs: list) -> Network:
     seed = spec["seed"]
     model = make_mlp(spec["sizes"], activation=spec["activation"], output=spec["output"],
-                     engine=spec["engine"], seed=0 if seed is None else seed, init=spec["init"])
+                     engine=spec["engine"], seed=0 if seed is None else seed, init=spec["init"],
+                     features=spec["features"])
     model.set_weights(pairs)
     return model
 
@@ -287,7 +303,9 @@ _TORCH_ACT = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu"
 
 
 def to_torch(model: Network):
-    """A ``torch.nn.Sequential`` (float64) computing exactly ``model.predict``.
+    """A ``torch.nn.Sequential`` (float64) computing exactly ``model.predict``
+    on the input matrix ``model.check_X(X)`` (for a model built on features,
+    the features, not the raw points).
 
     nn.Linear stores its weight as (fan_out, fan_in), the transpose of ours.
     """

@@ -14,7 +14,10 @@ applies:
     L1 (rate l1):          l1 ||W||_1    adds  l1 * sign(W) to g  (weights only)
 
 L1 acts on the weight matrices (2-D arrays), not on the biases, as in
-TensorFlow Playground: it pushes unneeded weights to exactly zero.
+TensorFlow Playground: it pushes unneeded weights to zero, where they then
+hover within about a step of it. (TensorFlow Playground also snaps a weight
+that crosses zero to exactly 0; here L1 is the plain gradient above, the same
+in every optimizer, and a test checks it against PyTorch autograd.)
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ carry on (or pause) without losing the optimizer's momentum.
 
 One epoch: shuffle (mini-batches only), then for each batch
 ``loss, grads = model.loss_and_grads(Xb, yb)`` and ``optimizer.step``. After
-the epoch the train and test loss and accuracy are recorded.
+the epoch the train and test loss and accuracy are recorded -- for a
+regression problem (float targets) R^2 instead of accuracy.
 ``Trainer.step_batch()`` trains one batch, so a caller with a time budget
 (the live page) can stop in the middle of an epoch and resume there.
 
@@ -31,7 +32,8 @@ from .data import Dataset
 from .nets import Network, scalar_graph_size
 from .optim import Optimizer, Schedule, make_optimizer
 
-__all__ = ["History", "Trainer", "fit", "MAX_EPOCHS", "SCALAR_EDGE_CAP", "check_scalar_size"]
+__all__ = ["History", "Trainer", "fit", "r2_score", "MAX_EPOCHS", "SCALAR_EDGE_CAP",
+           "check_scalar_size"]
 
 MAX_EPOCHS = 1_000_000
 SCALAR_EDGE_CAP = 400_000  # graph edges a scalar-engine step may build (see scalar_graph_size)
@@ -40,6 +42,9 @@ SCALAR_EDGE_CAP = 400_000  # graph edges a scalar-engine step may build (see sca
 @dataclass
 class History:
     """Per-epoch metrics. ``epochs[i]`` is the epoch that row i describes.
+
+    Classification fills ``accuracy``/``test_accuracy`` (``r2`` rows are nan);
+    regression fills ``r2``/``test_r2`` (``accuracy`` rows are nan).
 
     Long runs are thinned (every other row dropped when ``limit`` is passed),
     so memory stays bounded however many epochs run; the latest row is
@@ -53,17 +58,21 @@ class History:
     epochs: list = field(default_factory=list)
     stopped: str | None = None  # why training stopped early, if it did
     limit: int = 5000
+    r2: list = field(default_factory=list)
+    test_r2: list = field(default_factory=list)
 
-    def append(self, epoch, loss, test_loss, acc, test_acc) -> None:
-        for name, v in (("epochs", epoch), ("loss", loss), ("test_loss", test_loss),
-                        ("accuracy", acc), ("test_accuracy", test_acc)):
+    ROWS = ("epochs", "loss", "test_loss", "accuracy", "test_accuracy", "r2", "test_r2")
+
+    def append(self, epoch, loss, test_loss, acc, test_acc, r2=math.nan,
+               test_r2=math.nan) -> None:
+        for name, v in zip(self.ROWS, (epoch, loss, test_loss, acc, test_acc, r2, test_r2)):
             getattr(self, name).append(v)
         if len(self.epochs) > self.limit:
             self.thin()
 
     def thin(self) -> None:
         """Keep every other row, and the last."""
-        for name in ("epochs", "loss", "test_loss", "accuracy", "test_accuracy"):
+        for name in self.ROWS:
             rows = getattr(self, name)
             setattr(self, name, rows[:-1:2] + rows[-1:])
 
@@ -76,7 +85,8 @@ class History:
             return {}
         return {"epoch": self.epochs[-1], "train_loss": self.loss[-1],
                 "test_loss": self.test_loss[-1], "train_accuracy": self.accuracy[-1],
-                "test_accuracy": self.test_accuracy[-1]}
+                "test_accuracy": self.test_accuracy[-1], "train_r2": self.r2[-1],
+                "test_r2": self.test_r2[-1]}
 
 
 def _all_finite(arrays) -> bool:
@@ -97,6 +107,24 @@ def _rows(a, idx: np.ndarray):
 
 def _evaluate(model: Network, X, y, loss: str) -> tuple[float, float]:
     return model.evaluate(X, y, loss) if len(y) else (math.nan, math.nan)
+
+
+def r2_score(y, y_pred) -> float:
+    """The coefficient of determination R^2 = 1 - SS_res / SS_tot, with
+    SS_res = sum (y - y_pred)^2 and SS_tot = sum (y - mean y)^2: 1 is a perfect
+    fit, 0 is no better than predicting the mean. Several target columns (n, k):
+    the mean of the columns' R^2 (scikit-learn's default). nan when there are
+    no targets or one column's targets are all equal (SS_tot = 0).
+    NumPy arrays or torch tensors."""
+    n = len(y)
+    if n == 0:
+        return math.nan
+    Y, P = y.reshape(n, -1), y_pred.reshape(n, -1)                  # (n, k) each
+    ss_res = ((Y - P) ** 2).sum(0)                                  # (k,)
+    ss_tot = ((Y - Y.mean(0)) ** 2).sum(0)                          # (k,)
+    if bool((ss_tot == 0).any()):
+        return math.nan
+    return float((1 - ss_res / ss_tot).mean())
 
 
 class Trainer:
@@ -213,7 +241,10 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             train_loss, train_acc = _evaluate(m, d.X_train, d.y_train, loss)
             test_loss, test_acc = _evaluate(m, d.X_test, d.y_test, loss)
-        self.history.append(self.epoch, train_loss, test_loss, train_acc, test_acc)
+            scores = [r2_score(y, m.predict(X)) if len(y) else math.nan
+                      for X, y in ((d.X_train, d.y_train), (d.X_test, d.y_test))] \
+                if d.is_regression else [math.nan, math.nan]
+        self.history.append(self.epoch, train_loss, test_loss, train_acc, test_acc, *scores)
 
     def run(self, epochs: int, callback: Callable | None = None, every: int = 1) -> History:
         """Train ``epochs`` more epochs. ``callback(trainer)`` runs every ``every``

@@ -113,14 +113,14 @@ def test_a_link_restores_the_expression():
 
 
 # ---------------------------------------------------------------- training page
-XOR = {"dataset": "xor", "samples": "200", "noise": "0.15", "hidden": "4", "activation": "tanh",
+XOR = {"dataset": "xor", "samples": "200", "noise": "0", "hidden": "8", "activation": "tanh",
        "output": "sigmoid", "loss": "bce", "optimizer": "sgd", "lr": "1", "epochs": "300",
        "engine": "tensor"}
 
 
-def test_xor_with_2_4_1_tanh_trains_to_full_accuracy():
+def test_xor_with_2_8_1_tanh_trains_to_full_accuracy():
     at = open_page("train", XOR)
-    assert "2-4-1 MLP, tanh hidden" in " ".join(c.value for c in at.caption)
+    assert "2-8-1 MLP, tanh hidden" in " ".join(c.value for c in at.caption)
     train_to_end(at)
     assert metric(at, "Epoch") == "300"
     assert metric(at, "Train accuracy") == "100.0%" and metric(at, "Test accuracy") == "100.0%"

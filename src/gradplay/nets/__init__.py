@@ -28,11 +28,15 @@ ENGINES: dict[str, type[Network]] = {"scalar": ScalarMLP, "tensor": TensorMLP,
 
 
 def make_mlp(sizes: Sequence[int], activation: str = "tanh", output: str = "sigmoid",
-             engine: str = "tensor", seed: int | None = 0, init: str = "xavier") -> Network:
+             engine: str = "tensor", seed: int | None = 0, init: str = "xavier",
+             features: Sequence[str] | None = None) -> Network:
     """Build an MLP on the chosen engine: "scalar", "tensor" or "manual".
 
     The same arguments give the same initial weights on every engine.
+    ``features`` (e.g. ("x1sq", "x2sq")): the network takes points (x1, x2)
+    and computes these inputs itself; sizes[0] must be len(features).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
-    return ENGINES[engine](sizes, activation=activation, output=output, init=init, seed=seed)
+    return ENGINES[engine](sizes, activation=activation, output=output, init=init, seed=seed,
+                           features=features)

@@ -5,6 +5,12 @@ A ``Network`` is a stack of dense layers ``a_l = f(a_{l-1} W_l + b_l)`` with
 its weights as float64 arrays; each engine (scalar, tensor, manual) only
 differs in how ``loss_and_grads`` computes the gradients. For the same
 weights all three return the same numbers -- that agreement is the lesson.
+
+A network may be built on input features (``features=("x1sq", "x2sq")``, see
+``gradplay.features``). It then takes raw points (x1, x2) everywhere --
+``predict``, ``evaluate``, ``loss_and_grads`` -- and ``check_X`` turns them
+into its input matrix, so data sets, decision grids and saved models all
+speak in points, never in feature columns.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from typing import Sequence
 import numpy as np
 
 from .. import functional as F
-from ..backend import array_module, to_numpy
+from ..backend import array_module, is_float, to_numpy
+from ..features import FEATURES, RAW_FEATURES, check_features, expand_features
 
 __all__ = ["Network", "init_weights", "count_weights", "check_sizes", "labels_from", "INITS"]
 
@@ -75,8 +82,14 @@ class Network(ABC):
     engine = "base"
 
     def __init__(self, sizes: Sequence[int], activation: str = "tanh",
-                 output: str = "sigmoid", init: str = "xavier", seed: int | None = 0):
+                 output: str = "sigmoid", init: str = "xavier", seed: int | None = 0,
+                 features: Sequence[str] | None = None):
         self.sizes = check_sizes(sizes)
+        # None: X is the input matrix itself; else raw points expanded to these columns
+        self.features = None if features is None else check_features(features)
+        if self.features is not None and len(self.features) != self.sizes[0]:
+            raise ValueError(f"{len(self.features)} features ({', '.join(self.features)}) "
+                             f"need {len(self.features)} inputs, not sizes[0] = {self.sizes[0]}")
         self.activation = F.get_activation(activation).name
         self.output = F.get_activation(output, output=True).name
         if self.output == "softmax" and self.sizes[-1] < 2:
@@ -111,6 +124,10 @@ class Network(ABC):
         """The live weight arrays, flat: [W1, b1, W2, b2, ...] (optimizers update these)."""
         return [p for pair in self.weights for p in pair]
 
+    def near_zero_weights(self, tol: float = 1e-3) -> int:
+        """How many weights (not biases) have |w| < tol: the count L1 drives up."""
+        return sum(int((np.abs(to_numpy(W)) < tol).sum()) for W, _ in self.weights)
+
     @property
     def n_classes(self) -> int:
         """2 for a single sigmoid/linear output, k for a k-way softmax."""
@@ -118,12 +135,14 @@ class Network(ABC):
 
     # ------------------------------------------------------------------ forward
     def forward_layers(self, X) -> list:
-        """Every layer's output for inputs X (n, fan_in): [X, a_1, ..., a_L].
+        """Every layer's output for points X: [a_0, a_1, ..., a_L], where
+        a_0 = check_X(X) is the input matrix (n, sizes[0]) -- the features,
+        for a network built on features -- and a_l = f(a_{l-1} @ W_l + b_l).
 
-        a_l = f(a_{l-1} @ W_l + b_l); a plain NumPy (or torch) forward pass,
-        shared by every engine for prediction and for pictures of hidden units.
+        A plain NumPy (or torch) forward pass, shared by every engine for
+        prediction and for pictures of the input and hidden units.
         """
-        acts = [X]
+        acts = [self.check_X(X)]
         last = len(self.weights) - 1
         for i, (W, b) in enumerate(self.weights):
             f = F.get_activation(self.output, output=True) if i == last \
@@ -133,20 +152,32 @@ class Network(ABC):
 
     def predict(self, X):
         """Outputs for X (n, d): shape (n,) for one output unit, (n, k) for k."""
-        X = self.check_X(X)
         out = self.forward_layers(X)[-1]
         return out[:, 0] if self.sizes[-1] == 1 else out
 
     def predict_labels(self, X) -> np.ndarray:
         """Class labels: output >= 0.5 for one unit, the arg-max for several."""
-        return labels_from(self.forward_layers(self.check_X(X))[-1])
+        return labels_from(self.forward_layers(X)[-1])
+
+    @property
+    def n_inputs(self) -> int:
+        """Columns of the X this network takes: 2 (x1, x2) when built on features."""
+        return 2 if self.features is not None else self.sizes[0]
 
     def check_X(self, X):
+        """The input matrix (n, sizes[0]) for X (n, n_inputs): X itself, or its
+        features for a network built on features."""
         if not hasattr(X, "shape"):
             X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            raise ValueError(f"X must have shape (n, {self.sizes[0]}), got {tuple(X.shape)}")
-        return X
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(f"X must have shape (n, {self.n_inputs}), got {tuple(X.shape)}")
+        return X if self.features is None else expand_features(X, self.features)
+
+    def input_labels(self) -> list[str]:
+        """A label per input unit: the features' labels (x1², ...), or x1, x2, ..."""
+        if self.features is not None:
+            return [FEATURES[name].label for name in self.features]
+        return [f"x{i + 1}" for i in range(self.sizes[0])]
 
     def targets(self, y, n: int):
         """Labels y (n,) -> a target matrix Y (n, k) matching the output layer."""
@@ -166,14 +197,14 @@ class Network(ABC):
 
     def evaluate(self, X, y, loss: str = "mse") -> tuple[float, float]:
         """(loss, accuracy) from one forward pass, no gradients. Accuracy is
-        nan when y is not one class label per sample (regression targets)."""
+        nan when y is not one integer class label per sample (float y: regression
+        targets)."""
         F.check_loss(loss, self.output)
-        X = self.check_X(X)
         acts = self.forward_layers(X)
         W, b = self.weights[-1]
         z = acts[-2] @ W + b                      # the output layer's logits again
-        value = float(F.LOSSES[loss].value(z, acts[-1], self.targets(y, X.shape[0])))
-        if getattr(y, "ndim", 1) != 1:
+        value = float(F.LOSSES[loss].value(z, acts[-1], self.targets(y, z.shape[0])))
+        if getattr(y, "ndim", 1) != 1 or is_float(y):
             return value, float("nan")
         hits = labels_from(acts[-1]) == y
         return value, float(hits.mean() if isinstance(hits, np.ndarray) else hits.double().mean())
@@ -184,11 +215,16 @@ class Network(ABC):
 
     def describe(self) -> str:
         arch = "-".join(str(s) for s in self.sizes)
-        return f"{arch} MLP, {self.activation} hidden, {self.output} output ({self.engine} engine)"
+        hidden = f"{self.activation} hidden" if len(self.sizes) > 2 else "no hidden layer"
+        text = f"{arch} MLP, {hidden}, {self.output} output ({self.engine} engine)"
+        if self.features not in (None, RAW_FEATURES):
+            text += f", inputs {', '.join(self.input_labels())}"
+        return text
 
     def __repr__(self) -> str:
+        features = "" if self.features is None else f", features={self.features!r}"
         return (f"{type(self).__name__}(sizes={self.sizes}, activation={self.activation!r}, "
-                f"output={self.output!r})")
+                f"output={self.output!r}{features})")
 
 
 def labels_from(out):

@@ -22,8 +22,11 @@ def edge_style(w: float, scale: float) -> tuple[str, float]:
     return (POSITIVE if w >= 0 else NEGATIVE), round(width, 2)
 
 
-def network_dot(model, input_names=("x1", "x2")) -> str:
-    """DOT source of the model's layers, neurons and weights."""
+def network_dot(model, input_names=None) -> str:
+    """DOT source of the model's layers, neurons and weights. The input nodes
+    are named by ``input_names``, else by the model's features (x1², ...)."""
+    if input_names is None:
+        input_names = model.input_labels()
     weights = model.get_weights()
     n_edges = sum(W.size for W, _ in weights)
     if n_edges > MAX_EDGES:

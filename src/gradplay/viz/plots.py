@@ -1,9 +1,12 @@
 """Figures of data, training and what a network has learned (matplotlib).
 
-The numbers behind the pictures come from two small functions, tested like
-the rest of the library: ``decision_grid`` (the model's output over a grid
-covering the data) and ``hidden_grids`` (each hidden neuron's output over the
-same grid). The figure functions only draw them.
+The numbers behind the pictures come from small functions, tested like the
+rest of the library: ``decision_grid`` (the model's output over a grid
+covering the data), ``hidden_grids`` (each hidden neuron's output over the
+same grid), ``input_grid`` (each input feature over it) and ``discretized``
+(TensorFlow Playground's "discretize output"). The figure functions only
+draw them. A regression model's output is drawn as a value map from -1
+(orange) through 0 (white) to +1 (blue), as in TensorFlow Playground.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Grid", "decision_grid", "hidden_grids", "grid_bounds", "plot_dataset",
-           "plot_loss", "plot_decision_boundary", "plot_hidden_activations", "figure_png",
-           "save_figures"]
+from ..train import r2_score
+
+__all__ = ["Grid", "decision_grid", "hidden_grids", "input_grid", "grid_bounds",
+           "discretized", "plot_dataset", "plot_loss", "plot_decision_boundary",
+           "plot_hidden_activations", "figure_png", "save_figures"]
 
 CLASS_COLORS = ["#e8743b", "#2e86de", "#19a979", "#c23b6b", "#8e6cbd", "#b3a23a",
                 "#5c5c5c", "#13a4b4", "#945ecf", "#d4526e"]
@@ -66,12 +71,24 @@ def decision_grid(model, bounds: tuple, resolution: int = 100) -> Grid:
     return Grid(xs, ys, out.reshape(resolution, resolution, *out.shape[1:]))
 
 
-def hidden_grids(model, bounds: tuple, resolution: int = 40) -> list[Grid]:
-    """For each hidden layer, every neuron's output over the grid: values (r, r, units)."""
+def _layer_grids(model, bounds: tuple, resolution: int) -> list[Grid]:
+    """Every layer's units over the grid, the inputs first: values (r, r, units)."""
     xs, ys, points = _mesh(bounds, resolution)
     with np.errstate(over="ignore", invalid="ignore"):
-        layers = model.forward_layers(points)[1:-1]
+        layers = model.forward_layers(points)
     return [Grid(xs, ys, np.asarray(a).reshape(resolution, resolution, -1)) for a in layers]
+
+
+def hidden_grids(model, bounds: tuple, resolution: int = 40) -> list[Grid]:
+    """For each hidden layer, every neuron's output over the grid: values (r, r, units).
+    An empty list for a network with no hidden layer."""
+    return _layer_grids(model, bounds, resolution)[1:-1]
+
+
+def input_grid(model, bounds: tuple, resolution: int = 40) -> Grid:
+    """Each input unit over the grid -- x1, x2, or the features (x1², sin x1, ...)
+    the network computes from the point: values (r, r, inputs)."""
+    return _layer_grids(model, bounds, resolution)[0]
 
 
 def class_map(grid: Grid) -> np.ndarray:
@@ -79,6 +96,14 @@ def class_map(grid: Grid) -> np.ndarray:
     if grid.values.ndim == 3:
         return grid.values.argmax(axis=2)
     return (grid.values >= 0.5).astype(int)
+
+
+def discretized(grid: Grid, regression: bool = False) -> np.ndarray:
+    """The output map with every point given a whole answer, for "discretize
+    output": the class (r, r) for classes, the sign -1 / +1 (r, r) for regression."""
+    if regression:
+        return np.where(grid.values >= 0, 1.0, -1.0)
+    return class_map(grid)
 
 
 # ---------------------------------------------------------------------- figures
@@ -94,22 +119,37 @@ def _plt():
 
 
 def _scatter(ax, X, y, marker="o", edge="white", label_prefix="", size=18):
+    """Points coloured by class; regression targets coloured by value on -1..1."""
+    if np.asarray(y).dtype.kind == "f":
+        ax.scatter(X[:, 0], X[:, 1], s=size, c=y, cmap=class_cmap(), vmin=-1, vmax=1,
+                   marker=marker, edgecolors=edge, linewidths=0.6, label=f"{label_prefix}points")
+        return
     for k in np.unique(y):
         pts = X[y == k]
         ax.scatter(pts[:, 0], pts[:, 1], s=size, c=CLASS_COLORS[int(k) % 10], marker=marker,
                    edgecolors=edge, linewidths=0.6, label=f"{label_prefix}class {k}")
 
 
-def plot_dataset(data, ax=None):
-    """Train points as dots, test points as crosses."""
+def _shown_points(data, show_test: bool):
+    """The points a boundary picture draws: the test points when shown and there
+    are any, else the training points; and their name."""
+    if show_test and len(data.y_test):
+        return data.X_test, data.y_test, "test"
+    return data.X_train, data.y_train, "train"
+
+
+def plot_dataset(data, ax=None, show_test: bool = True):
+    """Train points as dots, test points (when shown) as crosses; regression
+    targets coloured by value."""
     plt = _plt()
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.5, 4.5))
     _scatter(ax, data.X_train, data.y_train, label_prefix="train ")
-    if len(data.y_test):
+    if show_test and len(data.y_test):
         _scatter(ax, data.X_test, data.y_test, marker="X", edge="black", label_prefix="test ",
                  size=30)
-    ax.set_title(f"{data.name}: {len(data.y_train)} train (dots), {len(data.y_test)} test (X)")
+    shown = f", {len(data.y_test)} test (X)" if show_test else ""
+    ax.set_title(f"{data.name}: {len(data.y_train)} train (dots){shown}")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.legend(fontsize=7, loc="best")
@@ -117,7 +157,8 @@ def plot_dataset(data, ax=None):
 
 
 def plot_loss(history, ax=None, log: bool = True):
-    """Train and test loss per epoch (log scale), and accuracy on a twin axis."""
+    """Train and test loss per epoch (log scale), and the test accuracy -- or
+    the test R² for regression -- on a twin axis."""
     plt = _plt()
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 4))
@@ -129,9 +170,11 @@ def plot_loss(history, ax=None, log: bool = True):
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax2 = ax.twinx()
-    ax2.plot(history.epochs, history.test_accuracy, color="#19a979", alpha=0.6, lw=1,
-             label="test accuracy")
-    ax2.set_ylabel("test accuracy")
+    regression = len(history.r2) > 0 and not np.all(np.isnan(history.r2))
+    score, name = (history.test_r2, "test R²") if regression else \
+        (history.test_accuracy, "test accuracy")
+    ax2.plot(history.epochs, score, color="#19a979", alpha=0.6, lw=1, label=name)
+    ax2.set_ylabel(name)
     ax2.set_ylim(0, 1.02)
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
@@ -140,10 +183,17 @@ def plot_loss(history, ax=None, log: bool = True):
     return ax.figure
 
 
-def _boundary(ax, model, grid, X, y, title):
+def _boundary(ax, grid, X, y, title, regression=False, discretize=False):
     values = grid.values
-    if values.ndim == 2:
-        ax.contourf(grid.xs, grid.ys, values, levels=np.linspace(0, 1, 21), cmap=class_cmap(),
+    if regression:
+        # the value map, -1 (orange) .. 1 (blue); contour at 0 where it changes sign
+        shown = discretized(grid, True) if discretize else values
+        ax.contourf(grid.xs, grid.ys, shown, levels=np.linspace(-1, 1, 21), cmap=class_cmap(),
+                    alpha=0.7, vmin=-1, vmax=1, extend="both")
+        ax.contour(grid.xs, grid.ys, values, levels=[0.0], colors="black", linewidths=0.8)
+    elif values.ndim == 2:
+        shown = discretized(grid) if discretize else values
+        ax.contourf(grid.xs, grid.ys, shown, levels=np.linspace(0, 1, 21), cmap=class_cmap(),
                     alpha=0.6, vmin=0, vmax=1)
         ax.contour(grid.xs, grid.ys, values, levels=[0.5], colors="black", linewidths=1.2)
     else:
@@ -157,17 +207,27 @@ def _boundary(ax, model, grid, X, y, title):
     ax.set_ylim(grid.ys[0], grid.ys[-1])
 
 
-def plot_decision_boundary(model, data, resolution: int = 150):
-    """Prediction beside ground truth: the model's labels for the test points
-    over its probability map (left), and the true labels (right)."""
+def plot_decision_boundary(model, data, resolution: int = 150, show_test: bool = True,
+                           discretize: bool = False):
+    """Prediction beside ground truth, over the model's output map: for classes,
+    the model's labels for the points (left) and the true labels (right); for
+    regression, the predicted values (left) and the true ones (right). The
+    points are the test points when ``show_test`` and there are any, else the
+    training points. ``discretize``: colour the map by class (by sign for
+    regression) instead of by value."""
     plt = _plt()
-    X, y = (data.X_test, data.y_test) if len(data.y_test) else (data.X_train, data.y_train)
+    X, y, part = _shown_points(data, show_test)
     grid = decision_grid(model, grid_bounds(data.X), resolution)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True)
-    pred = np.asarray(model.predict_labels(X))
-    acc = float(np.mean(pred == y))
-    _boundary(left, model, grid, X, pred, f"prediction (accuracy {acc:.1%})")
-    _boundary(right, model, grid, X, y, "ground truth")
+    regression = data.is_regression
+    if regression:
+        pred = np.asarray(model.predict(X), dtype=float)
+        title = f"prediction ({part} R² {r2_score(y, pred):.3f})"
+    else:
+        pred = np.asarray(model.predict_labels(X))
+        title = f"prediction ({part} accuracy {float(np.mean(pred == y)):.1%})"
+    _boundary(left, grid, X, pred, title, regression, discretize)
+    _boundary(right, grid, X, y, "ground truth", regression, discretize)
     fig.tight_layout()
     return fig
 
@@ -206,16 +266,19 @@ def figure_png(fig, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def save_figures(model, data, history, directory) -> dict:
-    """Write the four standard PNGs; returns {name: path}."""
+def save_figures(model, data, history, directory, show_test: bool = True,
+                 discretize: bool = False) -> dict:
+    """Write the four standard PNGs; returns {name: path}. ``show_test`` and
+    ``discretize`` are the config's view toggles."""
     from pathlib import Path
     plt = _plt()
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     figures = {
-        f"{data.name}_dataset.png": plot_dataset(data),
+        f"{data.name}_dataset.png": plot_dataset(data, show_test=show_test),
         "training_loss.png": plot_loss(history),
-        "decision_boundary.png": plot_decision_boundary(model, data),
+        "decision_boundary.png": plot_decision_boundary(model, data, show_test=show_test,
+                                                        discretize=discretize),
         "hidden_activations.png": plot_hidden_activations(model, data),
     }
     paths = {}

@@ -12,6 +12,7 @@ import streamlit as st
 
 from gradplay import interop
 from gradplay.check import compare_engines
+from gradplay.classroom import parse_hide, student_query
 from gradplay.config import FIELDS, OneOf, RunConfig, build_run, reset_fields
 from gradplay.data import load_csv
 from gradplay.viz.live import boundary_figure, curves_figure, hidden_mosaic
@@ -28,6 +29,8 @@ ss = st.session_state
 # ---------------------------------------------------------------- settings <-> URL
 if "config" not in ss:
     ss.config, ss.url_notes = RunConfig.from_query(st.query_params)
+    ss.hidden, hide_notes = parse_hide(st.query_params.get_all("hide"))   # classroom mode
+    ss.url_notes += hide_notes
     for name, value in ss.config.to_query().items():
         ss[f"cfg_{name}"] = value
     ss.running = False
@@ -53,7 +56,7 @@ for group, title in (("data", "Data"), ("model", "Network"), ("optim", "Optimisa
                      ("run", "Run")):
     side.header(title)
     for name, spec in FIELDS.items():
-        if spec.group == group:
+        if spec.group == group and name not in ss.hidden:
             field_widget(side, name)
 if ss.cfg_dataset == "csv":
     upload = side.file_uploader("CSV with rows x1,x2,label", type=["csv", "txt"])
@@ -63,7 +66,7 @@ if ss.cfg_dataset == "csv":
 config, problems = RunConfig.from_query({f: ss[f"cfg_{f}"] for f in FIELDS})
 for problem in problems:
     side.error(problem)
-query = config.to_query()
+query = student_query(config, ss.hidden)   # the settings, and the controls hidden
 if dict(st.query_params) != query:
     st.query_params.from_dict(query)
 

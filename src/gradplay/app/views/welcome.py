@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from gradplay.config import LESSONS
+
 st.title("gradplay")
 st.markdown("#### See how neural networks learn — one gradient at a time.")
 st.markdown(
@@ -23,4 +25,9 @@ for column, (title, page, link, text) in zip(st.columns(len(TOOLS)), TOOLS):
         st.markdown(f"### {title}")
         st.markdown(text)
         st.page_link(page, label=link, icon="➡️")
+st.markdown("### Lessons")
+st.markdown("Each opens the trainer set up for one idea, as in TensorFlow Playground. Press "
+            "**Train**, watch, then change one setting and train again.")
+for name, text in LESSONS.items():
+    st.page_link("views/train.py", label=text, icon="🎓", query_params={"preset": name})
 st.caption("Every setting lives in the page's URL: copy it to share exactly what you see.")

@@ -1,0 +1,67 @@
+"""Classroom mode on the train page, and the lessons on the welcome page (AppTest)."""
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import gradplay  # noqa: E402
+from gradplay.config import FIELDS, LESSONS  # noqa: E402
+
+HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
+
+
+def open_train(query: dict) -> AppTest:
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    at.query_params.update(query)
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def control_keys(at: AppTest) -> set:
+    widgets = list(at.sidebar.text_input) + list(at.sidebar.selectbox)
+    return {w.key for w in widgets}
+
+
+@pytest.mark.timeout(120)
+def test_hidden_controls_are_absent_and_the_link_still_sets_them():
+    at = open_train({"hide": "lr,dataset", "lr": "0.1", "dataset": "circles"})
+    keys = control_keys(at)
+    assert "cfg_lr" not in keys and "cfg_dataset" not in keys
+    assert {"cfg_hidden", "cfg_optimizer", "cfg_epochs"} <= keys       # the others are there
+    run = at.session_state.run
+    assert run.config.lr == 0.1 and run.config.dataset == "circles"
+    assert at.query_params["hide"] == "dataset,lr"        # kept in the page's own URL
+    # another control changes: the hidden ones stay hidden and keep their values
+    at.text_input(key="cfg_epochs").set_value("7").run()
+    assert not at.exception
+    assert "cfg_lr" not in control_keys(at) and at.query_params["hide"] == "dataset,lr"
+    cfg = at.session_state.run.config
+    assert (cfg.lr, cfg.dataset, cfg.epochs) == (0.1, "circles", 7)
+
+
+def test_an_unknown_control_name_is_a_note_not_an_error():
+    at = open_train({"hide": "lr,teacher"})
+    assert "cfg_lr" not in control_keys(at)
+    assert any("no control named 'teacher'" in w.value for w in at.warning)
+    assert len(control_keys(at)) == len([f for f, s in FIELDS.items() if s.group != "view"]) - 1
+
+
+def test_the_welcome_page_links_every_lesson_to_the_trainer():
+    at = AppTest.from_file(HOME, default_timeout=60).run()
+    assert not at.exception
+    links = {link.proto.query_string: link.proto for link in at.get("page_link")}
+    for name in LESSONS:
+        link = links[f"preset={name}"]
+        assert link.page == "train" and link.label == LESSONS[name]
+
+
+def test_a_lesson_link_opens_its_preset():
+    at = open_train({"preset": "lesson-features"})
+    assert at.text_input(key="cfg_features").value == "x1sq,x2sq"
+    assert at.text_input(key="cfg_hidden").value == "0"
+    assert "2-1 MLP, no hidden layer" in " ".join(c.value for c in at.caption)
