@@ -170,8 +170,15 @@ def _use_device(model, ds, device: str) -> None:
         import torch
     except ImportError:
         raise UsageError("--device needs PyTorch: pip install 'gradplay[torch]'") from None
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError):
+        raise UsageError(f"--device {device!r}: not a torch device; use cpu, cuda or "
+                         "cuda:N") from None
+    if kind == "cuda" and not torch.cuda.is_available():
         raise UsageError(f"--device {device}: no CUDA GPU is available to PyTorch here")
+    if kind not in ("cpu", "cuda"):
+        raise UsageError(f"--device {device}: gradplay runs on cpu or cuda, not {kind}")
     model.to(device)
     for name in ("X_train", "X_test"):
         setattr(ds, name, torch.as_tensor(getattr(ds, name), dtype=torch.float64, device=device))

@@ -180,7 +180,17 @@ class Network(ABC):
         return [f"x{i + 1}" for i in range(self.sizes[0])]
 
     def targets(self, y, n: int):
-        """Labels y (n,) -> a target matrix Y (n, k) matching the output layer."""
+        """Labels y (n,) -> a target matrix Y (n, k) matching the output layer.
+
+        Checks what costs nothing to check on every batch: one label per row
+        of X, and numbers (not text). Label values are checked once per run
+        (``train.check_data``)."""
+        if not hasattr(y, "shape"):
+            y = np.asarray(y)
+        if len(y) != n:
+            raise ValueError(f"y has {len(y)} labels but X has {n} rows: one label per row")
+        if isinstance(y, np.ndarray) and y.dtype.kind not in "biuf":
+            raise ValueError(f"y must hold numbers (class labels or targets), got {y.dtype}")
         if self.output == "softmax":
             return F.one_hot(y, self.sizes[-1])
         y = y.reshape(n, -1)
