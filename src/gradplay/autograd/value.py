@@ -111,8 +111,10 @@ class Value:
         a, b = self.data, other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {a:g} / {b:g}")
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-        return Value(a / b, (self, other), "/", _local_grads=(1.0 / b, -a / (b * b)))
+        # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2, computed as -(a/b)/b: b*b would
+        # underflow to 0 for |b| < 1e-162 and divide by zero; this form gives the
+        # true value, or +-inf where it is beyond the float range.
+        return Value(a / b, (self, other), "/", _local_grads=(1.0 / b, -(a / b) / b))
 
     def __pow__(self, exponent) -> Value:
         if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
@@ -124,12 +126,19 @@ class Value:
         if x < 0 and not k.is_integer():
             raise ValueError(f"({x:g}) ** {k:g}: a negative number to a fractional power "
                              "is not a real number")
-        out = x ** k
+        try:
+            out = x ** k
+        except OverflowError:
+            raise OverflowError(f"({x:g}) ** {k:g} overflowed: the result is beyond the "
+                                "largest float, about 1.8e308") from None
         # d(x^k)/dx = k * x^(k-1); at x = 0 with 0 < k < 1 the slope is infinite
         if x == 0.0 and k < 1:
             local = 0.0 if k == 0 else math.inf
         else:
-            local = k * x ** (k - 1)
+            try:
+                local = k * x ** (k - 1)
+            except OverflowError:  # beyond the float range: +-inf, as k * x^k / x gives
+                local = k * out / x
         return Value(out, (self,), f"**{exponent:g}", _local_grads=(local,))
 
     def __neg__(self) -> Value:
