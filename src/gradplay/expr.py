@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import operator
 import string
 from dataclasses import dataclass
 from functools import lru_cache
@@ -442,11 +443,13 @@ def variables(text: str) -> list[str]:
 _FLOAT_MAX = "the largest float, about 1.8e308"
 
 
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
 def _apply(node, args: list[Value]) -> Value:
     """One syntax-tree node's Value operation on its children's Values."""
     if isinstance(node, Binary):
-        a, b = args
-        return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__}[node.op](b)
+        return _BINARY[node.op](*args)
     if isinstance(node, Unary):
         return -args[0]
     if isinstance(node, Pow):
@@ -459,7 +462,7 @@ def _apply(node, args: list[Value]) -> Value:
 _SLOPES = {"/": ("1/{1}", "-{0}/{1}^2"), "log": ("1/{0}",), "*": ("{1}", "{0}")}
 
 
-def _check_finite(node, out: Value, text: str) -> None:
+def _refuse_overflow(node, out: Value, text: str) -> None:
     """Refuse a node whose value or local derivative left the float range, and say which.
 
     The one infinite slope that is real mathematics, x ** k at x = 0 with
@@ -485,34 +488,45 @@ def _check_finite(node, out: Value, text: str) -> None:
                                   f"overflowed: it is beyond {_FLOAT_MAX}", node.column, text)
 
 
-def _build(tree, leaves: dict[str, Value], text: str) -> tuple[Value, dict[int, Value]]:
-    """Post-order construction of the Value graph (iterative: no recursion limit).
+@lru_cache(maxsize=64)
+def _program(text: str) -> tuple:
+    """The syntax tree of ``text`` in post-order (children first, left to right),
+    each node with its children: the order ``_build`` computes Values in. Kept
+    per text, like the tree, since the gradient check builds it many times."""
+    order, stack = [], [(parse(text), False)]
+    while stack:
+        node, ready = stack.pop()
+        kids = _children(node)
+        if ready or not kids:
+            order.append((node, kids))
+        else:
+            stack.append((node, True))
+            stack += [(k, False) for k in reversed(kids)]
+    return tuple(order)
+
+
+def _build(text: str, leaves: dict[str, Value]) -> tuple[Value, dict[int, Value]]:
+    """The Value graph of ``text`` over these leaves (a loop: no recursion limit).
 
     Returns the output and ``results``: id(syntax-tree node) -> its Value, so
     that callers can look at any sub-expression (the gradient check reads the
     inputs of relu and friends there)."""
     results: dict[int, Value] = {}
-    stack = [(tree, False)]
-    while stack:
-        node, ready = stack.pop()
+    program = _program(text)
+    for node, kids in program:
         if isinstance(node, Num):
             results[id(node)] = Value(node.value, label=node.text)
-            continue
-        if isinstance(node, Var):
+        elif isinstance(node, Var):
             results[id(node)] = leaves[node.name]
-            continue
-        kids = _children(node)
-        if not ready:
-            stack.append((node, True))
-            stack += [(k, False) for k in reversed(kids)]
-            continue
-        try:
-            out = _apply(node, [results[id(k)] for k in kids])
-        except (ZeroDivisionError, ValueError, OverflowError) as e:
-            raise ExpressionError(str(e), node.column, text) from None
-        _check_finite(node, out, text)
-        results[id(node)] = out
-    return results[id(tree)], results
+        else:
+            try:
+                out = _apply(node, [results[id(k)] for k in kids])
+            except (ZeroDivisionError, ValueError, OverflowError) as e:
+                raise ExpressionError(str(e), node.column, text) from None
+            if not (math.isfinite(out.data) and all(map(math.isfinite, out.local_grads))):
+                _refuse_overflow(node, out, text)
+            results[id(node)] = out
+    return results[id(program[-1][0])], results
 
 
 def _short_names(taken: set[str]):
@@ -584,10 +598,9 @@ def _leaves(clean: dict[str, float]) -> dict[str, Value]:
 def build(text: str, /, **values) -> tuple[Value, dict[str, Value]]:
     """The Value graph of ``text`` (forward pass only) and its variable leaves.
     Intermediate nodes are named (d, e, f, ...; see ``definition``)."""
-    tree = parse(text)
     names = variables(text)
     leaves = _leaves(_check_values(names, values, text))
-    out, results = _build(tree, leaves, text)
+    out, results = _build(text, leaves)
     _name_nodes(results, set(names))
     return out, leaves
 
@@ -645,14 +658,14 @@ def _differs(a: float, b: float) -> bool:
     return abs(a - b) > 1e-5 * max(1.0, abs(a), abs(b))
 
 
-def _probe(tree, text: str, base: dict[str, float], name: str, h: float):
+def _probe(text: str, base: dict[str, float], name: str, h: float):
     """f(x + h) and f(x - h) for one variable, with the syntax-tree results of each."""
     sides = []
     for delta in (h, -h):
         shifted = dict(base)
         shifted[name] += delta
         try:
-            sides.append(_build(tree, _leaves(shifted), text))
+            sides.append(_build(text, _leaves(shifted)))
         except ExpressionError:
             return None
     return sides
@@ -662,19 +675,18 @@ def _check_rows(text: str, values: dict, step: float, autograd: bool) -> list[Gr
     if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0):
         raise ExpressionError(f"the finite-difference step must be a positive number, got "
                               f"{step!r}")
-    tree = parse(text)
     names = variables(text)
     base = _check_values(names, values, text)
     leaves = _leaves(base)
-    out, results = _build(tree, leaves, text)
+    out, results = _build(text, leaves)
     if autograd:
         _name_nodes(results, set(names))
         out.backward()
-    kinks = _kink_nodes(tree)
+    kinks = _kink_nodes(parse(text))
     rows = []
     for n in names:
         h = step * max(1.0, abs(base[n]))   # relative step: x + h must differ from x
-        sides = _probe(tree, text, base, n, h)
+        sides = _probe(text, base, n, h)
         if sides is None:
             numeric, note = math.nan, "finite differences: f is undefined at x + h or x - h"
         else:
