@@ -64,9 +64,8 @@ def test_leaf_backward_does_nothing():
     assert a.grad == 2.5
 
 
-def test_backward_by_hand_in_topological_order_equals_backward():
-    # the lecture's build_topo, walking _prev recursively, then _backward in reverse
-    by_hand = lecture_neuron()
+def lecture_topo(root) -> list:
+    """The lecture's build_topo: a recursive walk over ``_prev``, children first."""
     topo, visited = [], set()
 
     def build_topo(v):
@@ -76,7 +75,14 @@ def test_backward_by_hand_in_topological_order_equals_backward():
                 build_topo(child)
             topo.append(v)
 
-    build_topo(by_hand["o"])
+    build_topo(root)
+    return topo
+
+
+def test_backward_by_hand_in_topological_order_equals_backward():
+    # the lecture's build_topo, then _backward on each node in reverse
+    by_hand = lecture_neuron()
+    topo = lecture_topo(by_hand["o"])
     assert len(topo) == 10 and topo[-1] is by_hand["o"]
     by_hand["o"].grad = 1.0
     for node in reversed(topo):
@@ -308,17 +314,8 @@ class LectureValue:
         return out
 
     def backward(self):
-        topo, seen = [], set()
-
-        def build(v):
-            if v not in seen:
-                seen.add(v)
-                for c in v._prev:
-                    build(c)
-                topo.append(v)
-        build(self)
         self.grad = 1.0
-        for v in reversed(topo):
+        for v in reversed(lecture_topo(self)):
             v._backward()
 
 
