@@ -198,19 +198,29 @@ def _assignment(text: str):
 
 
 def cmd_expr(args: argparse.Namespace) -> int:
-    from .expr import ExpressionError, evaluate, numeric_gradients
+    from .expr import ExpressionError, evaluate, gradient_check, variables
     from .viz.graph import render, to_dot
     values = dict(args.var or [])
     try:
-        out, leaves = evaluate(args.expression, **values)
-        numeric = numeric_gradients(args.expression, **values)
+        names = variables(args.expression)
+        # -v sets the expression's own variables and nothing else: no other keyword
+        # (such as the finite-difference step, _step) can be reached from here
+        unknown = [n for n in values if n not in names]
+        if unknown:
+            raise UsageError(f"-v {unknown[0]}: the expression has no variable named "
+                             f"{unknown[0]!r}; its variables are: {', '.join(names) or 'none'}")
+        out, _ = evaluate(args.expression, **values)
+        rows = gradient_check(args.expression, **values)
     except ExpressionError as e:
         print(e.pointer(), file=sys.stderr)
         return 2
     print(f"value = {out.data:.6g}")
     print(f"{'variable':>10} {'value':>12} {'autograd':>14} {'numeric':>14}")
-    for name, leaf in leaves.items():
-        print(f"{name:>10} {leaf.data:>12.6g} {leaf.grad:>14.8g} {numeric[name]:>14.8g}")
+    for r in rows:
+        print(f"{r.name:>10} {r.value:>12.6g} {r.autograd:>14.8g} {r.numeric:>14.8g}")
+    for r in rows:
+        if r.note:
+            print(f"note ({r.name}): {r.note}")
     if args.dot:
         with open(args.dot, "w", encoding="utf-8") as f:
             f.write(to_dot(out))

@@ -18,25 +18,42 @@ Functions: relu, tanh, sigmoid, leaky_relu(x, slope), exp, log, softplus.
 Anything else -- an unknown name, a string, a subscript, a keyword, text that
 is too long or nested too deep, an exponent that is not a bounded number --
 raises ``ExpressionError`` with the column of the problem.
+
+The limits keep every accepted expression quick to evaluate, check and draw
+(the explorer reruns in well under 0.3 s; ``benchmarks/explorer_rerun.py``):
+at most ``MAX_LENGTH`` = 500 characters, ``MAX_DEPTH`` = 40 levels of
+parentheses, calls and unary signs, ``MAX_VARIABLES`` = 26 different
+variables (the finite-difference check evaluates the expression twice per
+variable), names of at most ``MAX_NAME`` = 32 characters and exponents within
++-``MAX_EXPONENT`` = 64.
+
+``build`` names every intermediate node the way the micrograd lecture does
+(``d = a * b``, ``e = d + c``, ...): letters in order of computation, skipping
+the expression's own variable names. ``definition(node)`` gives the formula
+behind a name.
 """
 
 from __future__ import annotations
 
 import keyword
 import math
+import operator
+import string
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .autograd import Value
 
 __all__ = ["ExpressionError", "evaluate", "build", "parse", "variables", "numeric_gradients",
-           "backward_order", "replay_backward", "chain_rule_terms", "FUNCTIONS", "EXAMPLES",
-           "EXAMPLE_VALUES",
-           "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT"]
+           "gradient_check", "GradientCheck", "definition", "backward_order", "replay_backward",
+           "chain_rule_terms", "FUNCTIONS", "EXAMPLES", "EXAMPLE_VALUES", "MAX_LENGTH",
+           "MAX_DEPTH", "MAX_EXPONENT", "MAX_VARIABLES", "MAX_NAME"]
 
 MAX_LENGTH = 500      # characters
 MAX_DEPTH = 40        # nested parentheses, unary signs and calls
 MAX_EXPONENT = 64     # |k| in x ** k
 MAX_NAME = 32         # characters in a variable name
+MAX_VARIABLES = 26    # different variable names in one expression
 FUNCTIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "exp", "log", "softplus")
 EXAMPLES = {
     "neuron": "(a * b + c).tanh()",
@@ -194,6 +211,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.pos = 0
         self.depth = 0
+        self.names: set[str] = set()
 
     # helpers
     @property
@@ -261,8 +279,7 @@ class _Parser:
         """A bounded constant: a number, a signed number, (number), or number ** number."""
         tok = self.tok
         sign = 1.0
-        while self.tok.kind == "op" and self.tok.text in ("-", "+"):
-            self.deeper(self.tok)
+        while self.tok.kind == "op" and self.tok.text in ("-", "+"):  # a loop, not nesting
             sign *= -1.0 if self.take().text == "-" else 1.0
         if self.tok.text == "(":
             self.deeper(self.take())
@@ -370,12 +387,25 @@ class _Parser:
             raise self.error(f"{name} is a function: write {name}(x) or (x).{name}()", tok)
         if len(name) > MAX_NAME:
             raise self.error(f"variable names are limited to {MAX_NAME} characters", tok)
+        if name not in self.names and len(self.names) >= MAX_VARIABLES:
+            raise self.error(f"{name!r} would be variable number {MAX_VARIABLES + 1}: an "
+                             f"expression may use at most {MAX_VARIABLES} different variables",
+                             tok)
+        self.names.add(name)
         return Var(name, tok.column)
 
 
-def parse(text: str):
-    """The syntax tree of ``text`` (raises ExpressionError)."""
+@lru_cache(maxsize=64)
+def _parse(text: str):
     return _Parser(text).parse()
+
+
+def parse(text: str):
+    """The syntax tree of ``text`` (raises ExpressionError). Trees are immutable,
+    so the last few are kept: the explorer asks for the same text many times."""
+    if not isinstance(text, str):
+        raise ExpressionError("the expression must be text")
+    return _parse(text)
 
 
 def _children(node) -> tuple:
@@ -410,43 +440,135 @@ def variables(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------- building Values
-def _build(tree, leaves: dict[str, Value], text: str) -> Value:
-    """Post-order construction of the Value graph (iterative: no recursion limit)."""
-    results: dict[int, Value] = {}
-    stack = [(tree, False)]
+_FLOAT_MAX = "the largest float, about 1.8e308"
+
+
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def _apply(node, args: list[Value]) -> Value:
+    """One syntax-tree node's Value operation on its children's Values."""
+    if isinstance(node, Binary):
+        return _BINARY[node.op](*args)
+    if isinstance(node, Unary):
+        return -args[0]
+    if isinstance(node, Pow):
+        return args[0] ** node.exponent
+    if node.function == "leaky_relu":
+        return args[0].leaky_relu(0.01 if node.slope is None else node.slope)
+    return getattr(args[0], node.function)()
+
+
+_SLOPES = {"/": ("1/{1}", "-{0}/{1}^2"), "log": ("1/{0}",), "*": ("{1}", "{0}")}
+
+
+def _refuse_overflow(node, out: Value, text: str) -> None:
+    """Refuse a node whose value or local derivative left the float range, and say which.
+
+    The one infinite slope that is real mathematics, x ** k at x = 0 with
+    0 < k < 1, is kept: the gradient check explains it.
+    """
+    args = [c.label or fmt_number(c.data) for c in out.children]
+    known = [f"{c.label} = {c.data:g}" for t, c in zip(_children(node), out.children)
+             if c.label and not isinstance(t, Num)]
+    where = f" at {', '.join(known)}" if known else ""
+    if not math.isfinite(out.data):
+        raise ExpressionError(f"{definition(out)} overflowed{where}: the result is beyond "
+                              f"{_FLOAT_MAX}", node.column, text)
+    if isinstance(node, Pow) and out.children[0].data == 0.0:
+        return
+    for i, g in enumerate(out.local_grads):
+        if not math.isfinite(g):
+            if isinstance(node, Pow):
+                formula = f"{node.exponent:g} * {args[0]}^{node.exponent - 1:g}"
+            else:
+                formula = _SLOPES.get(out.op, ("d/dx",) * 2)[i].format(*args)
+            raise ExpressionError(f"{definition(out)}{where}: the value {out.data:g} is fine, "
+                                  f"but its derivative with respect to {args[i]}, {formula}, "
+                                  f"overflowed: it is beyond {_FLOAT_MAX}", node.column, text)
+
+
+@lru_cache(maxsize=64)
+def _program(text: str) -> tuple:
+    """The syntax tree of ``text`` in post-order (children first, left to right),
+    each node with its children: the order ``_build`` computes Values in. Kept
+    per text, like the tree, since the gradient check builds it many times."""
+    order, stack = [], [(parse(text), False)]
     while stack:
         node, ready = stack.pop()
-        if isinstance(node, Num):
-            results[id(node)] = Value(node.value, label=node.text)
-            continue
-        if isinstance(node, Var):
-            results[id(node)] = leaves[node.name]
-            continue
         kids = _children(node)
-        if not ready:
+        if ready or not kids:
+            order.append((node, kids))
+        else:
             stack.append((node, True))
             stack += [(k, False) for k in reversed(kids)]
-            continue
-        args = [results[id(k)] for k in kids]
-        try:
-            if isinstance(node, Binary):
-                a, b = args
-                out = {"+": a.__add__, "-": a.__sub__, "*": a.__mul__,
-                       "/": a.__truediv__}[node.op](b)
-            elif isinstance(node, Unary):
-                out = -args[0]
-            elif isinstance(node, Pow):
-                out = args[0] ** node.exponent
-            elif node.function == "leaky_relu":
-                out = args[0].leaky_relu(0.01 if node.slope is None else node.slope)
-            else:
-                out = getattr(args[0], node.function)()
-        except (ZeroDivisionError, ValueError, OverflowError) as e:
-            raise ExpressionError(str(e), node.column, text) from None
-        if not math.isfinite(out.data):
-            raise ExpressionError(f"the result overflowed to {out.data} here", node.column, text)
-        results[id(node)] = out
-    return results[id(tree)]
+    return tuple(order)
+
+
+def _build(text: str, leaves: dict[str, Value]) -> tuple[Value, dict[int, Value]]:
+    """The Value graph of ``text`` over these leaves (a loop: no recursion limit).
+
+    Returns the output and ``results``: id(syntax-tree node) -> its Value, so
+    that callers can look at any sub-expression (the gradient check reads the
+    inputs of relu and friends there)."""
+    results: dict[int, Value] = {}
+    program = _program(text)
+    for node, kids in program:
+        if isinstance(node, Num):
+            results[id(node)] = Value(node.value, label=node.text)
+        elif isinstance(node, Var):
+            results[id(node)] = leaves[node.name]
+        else:
+            try:
+                out = _apply(node, [results[id(k)] for k in kids])
+            except (ZeroDivisionError, ValueError, OverflowError) as e:
+                raise ExpressionError(str(e), node.column, text) from None
+            if not (math.isfinite(out.data) and all(map(math.isfinite, out.local_grads))):
+                _refuse_overflow(node, out, text)
+            results[id(node)] = out
+    return results[id(program[-1][0])], results
+
+
+def _short_names(taken: set[str]):
+    """Names for intermediate nodes, in the lecture's style: a, b, c, ... (those
+    not taken by the expression's variables), then n1, n2, ..."""
+    for letter in string.ascii_lowercase:
+        if letter not in taken:
+            yield letter
+    i = 1
+    while True:
+        if f"n{i}" not in taken:
+            yield f"n{i}"
+        i += 1
+
+
+def _name_nodes(results: dict[int, Value], taken: set[str]) -> None:
+    """Give every unlabelled intermediate node a short name, in the order ``_build``
+    computed them: left to right, as the expression reads."""
+    names = _short_names(taken)
+    for node in results.values():
+        if node.children and not node.label:
+            node.label = next(names)
+
+
+def definition(node: Value) -> str:
+    """The formula that made ``node``, in its children's names: ``a * b``,
+    ``tanh(d)``, ``-e``, ``d ** 2``; a leaf's definition is its own name."""
+    args = [c.label or fmt_number(c.data) for c in node.children]
+    if not node.children:
+        return node.label or fmt_number(node.data)
+    if node.op in ("+", "-", "*", "/") and len(args) == 2:
+        return f"{args[0]} {node.op} {args[1]}"
+    if node.op == "neg":
+        return f"-{args[0]}"
+    if node.op.startswith("**"):
+        return f"{args[0]} ** {node.op[2:]}"
+    return f"{node.op}({', '.join(args)})"
+
+
+def fmt_number(x: float) -> str:
+    """A number as the step text shows it: 4 significant digits."""
+    return f"{x + 0.0:.4g}" if x != 0 else "0"
 
 
 def _check_values(names: list[str], values: dict, text: str) -> dict[str, float]:
@@ -458,6 +580,9 @@ def _check_values(names: list[str], values: dict, text: str) -> dict[str, float]
         v = values[n]
         try:
             f = float(v)
+        except OverflowError:
+            raise ExpressionError(f"the value of {n} is too large: the largest float is about "
+                                  "1.8e308") from None
         except (TypeError, ValueError):
             raise ExpressionError(f"the value of {n} must be a number, got {v!r}") from None
         if not math.isfinite(f):
@@ -466,13 +591,18 @@ def _check_values(names: list[str], values: dict, text: str) -> dict[str, float]
     return clean
 
 
+def _leaves(clean: dict[str, float]) -> dict[str, Value]:
+    return {n: Value(x, label=n) for n, x in clean.items()}
+
+
 def build(text: str, /, **values) -> tuple[Value, dict[str, Value]]:
-    """The Value graph of ``text`` (forward pass only) and its variable leaves."""
-    tree = parse(text)
+    """The Value graph of ``text`` (forward pass only) and its variable leaves.
+    Intermediate nodes are named (d, e, f, ...; see ``definition``)."""
     names = variables(text)
-    clean = _check_values(names, values, text)
-    leaves = {n: Value(clean[n], label=n) for n in names}
-    return _build(tree, leaves, text), leaves
+    leaves = _leaves(_check_values(names, values, text))
+    out, results = _build(text, leaves)
+    _name_nodes(results, set(names))
+    return out, leaves
 
 
 def evaluate(text: str, /, **values) -> tuple[Value, dict[str, Value]]:
@@ -482,23 +612,113 @@ def evaluate(text: str, /, **values) -> tuple[Value, dict[str, Value]]:
     return out, leaves
 
 
-def numeric_gradients(text: str, /, _step: float = 1e-6, **values) -> dict[str, float]:
-    """Central finite differences (f(x+h) - f(x-h)) / 2h for every variable;
-    nan where f is undefined at x +- h."""
+# ---------------------------------------------------------------------- gradient check
+@dataclass(frozen=True)
+class GradientCheck:
+    """One row of the gradient check: d(output)/d(variable) two ways.
+
+    ``note`` says why the two disagree where they may: at a kink (relu's or
+    leaky_relu's input at 0, x ** k at 0 with 0 < k < 1) autograd takes one
+    side's slope, while finite differences straddle the kink and average both.
+    """
+
+    name: str
+    value: float
+    autograd: float
+    numeric: float
+    difference: float
+    note: str = ""
+
+
+def _kink_nodes(tree) -> list:
+    """Syntax-tree nodes where the function has no single slope at 0."""
+    return [n for n in _walk(tree)
+            if (isinstance(n, Call) and n.function in ("relu", "leaky_relu"))
+            or (isinstance(n, Pow) and 0 < n.exponent < 1)]
+
+
+def _kink_text(node: Value, tree_node) -> str:
+    x = fmt_number(node.children[0].data)
+    if isinstance(tree_node, Pow):
+        return (f"{node.label} = {definition(node)} is at x = {x}, where its slope is "
+                "infinite: autograd gives inf (or nan), finite differences a finite number")
+    if tree_node.function == "relu":
+        sides = "0 on the left, 1 on the right"
+    else:
+        slope = 0.01 if tree_node.slope is None else tree_node.slope
+        sides = f"{slope:g} on the left, 1 on the right"
+    return (f"kink: {node.label} = {definition(node)} has its input at {x}, where its slope "
+            f"jumps ({sides}); autograd takes one side's slope, finite differences "
+            "average both")
+
+
+def _differs(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return not (math.isnan(a) and math.isnan(b))
+    return abs(a - b) > 1e-5 * max(1.0, abs(a), abs(b))
+
+
+def _probe(text: str, base: dict[str, float], name: str, h: float):
+    """f(x + h) and f(x - h) for one variable, with the syntax-tree results of each."""
+    sides = []
+    for delta in (h, -h):
+        shifted = dict(base)
+        shifted[name] += delta
+        try:
+            sides.append(_build(text, _leaves(shifted)))
+        except ExpressionError:
+            return None
+    return sides
+
+
+def _check_rows(text: str, values: dict, step: float, autograd: bool) -> list[GradientCheck]:
+    if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0):
+        raise ExpressionError(f"the finite-difference step must be a positive number, got "
+                              f"{step!r}")
     names = variables(text)
     base = _check_values(names, values, text)
-    grads = {}
+    leaves = _leaves(base)
+    out, results = _build(text, leaves)
+    if autograd:
+        _name_nodes(results, set(names))
+        out.backward()
+    kinks = _kink_nodes(parse(text))
+    rows = []
     for n in names:
-        up, down = dict(base), dict(base)
-        up[n] += _step
-        down[n] -= _step
-        try:
-            grads[n] = (build(text, **up)[0].data - build(text, **down)[0].data) / (2 * _step)
-        except ExpressionError:
-            grads[n] = math.nan
-    return grads
+        h = step * max(1.0, abs(base[n]))   # relative step: x + h must differ from x
+        sides = _probe(text, base, n, h)
+        if sides is None:
+            numeric, note = math.nan, "finite differences: f is undefined at x + h or x - h"
+        else:
+            (up, up_results), (down, down_results) = sides
+            numeric = (up.data - down.data) / (2 * h)
+            note = ""
+            if autograd and _differs(leaves[n].grad, numeric):
+                for k in kinks:
+                    arg = id(_children(k)[0])     # the kink's input: 0 is where it bends
+                    x0, x_up, x_down = (r[arg].data for r in (results, up_results, down_results))
+                    if x0 == 0.0 or (x_up > 0) != (x_down > 0):
+                        note = _kink_text(results[id(k)], k)
+                        break
+        grad = leaves[n].grad if autograd else math.nan
+        rows.append(GradientCheck(n, base[n], grad, numeric, abs(grad - numeric), note))
+    return rows
 
 
+def gradient_check(text: str, /, _step: float = 1e-6, **values) -> list[GradientCheck]:
+    """Every variable's gradient by autograd and by central finite differences
+    (f(x+h) - f(x-h)) / 2h with h = _step * max(1, |x|), their difference, and
+    a note where they may rightly disagree (a kink, or f undefined near x)."""
+    return _check_rows(text, values, _step, autograd=True)
+
+
+def numeric_gradients(text: str, /, _step: float = 1e-6, **values) -> dict[str, float]:
+    """Central finite differences for every variable (see ``gradient_check``);
+    nan where f is undefined at x +- h."""
+    return {r.name: r.numeric for r in _check_rows(text, values, _step, autograd=False)}
+
+
+# ---------------------------------------------------------------------- stepping through
 def backward_order(output: Value) -> list[Value]:
     """The nodes in the order backpropagation visits them: output first, and
     each node only after every node that uses it."""
@@ -509,9 +729,10 @@ def replay_backward(output: Value, steps: int) -> list[Value]:
     """Backpropagate through only the first ``steps`` nodes of
     ``backward_order(output)``, leaving every grad as it stands at that moment.
 
-    All grads start at 0 and output.grad at 1; processing a node adds its
-    share to each child. Returns the processed nodes (the last is the one
-    just handled). With every step taken, the grads equal ``backward()``'s.
+    All grads start at 0 and output.grad at 1; processing a node is its
+    ``_backward()``: it adds its share to each child. Returns the processed
+    nodes (the last is the one just handled). With every step taken, the
+    grads equal ``backward()``'s.
     """
     order = backward_order(output)
     steps = max(0, min(int(steps), len(order)))
@@ -519,8 +740,7 @@ def replay_backward(output: Value, steps: int) -> list[Value]:
         node.grad = 0.0
     output.grad = 1.0
     for node in order[:steps]:
-        for child, local in zip(node.children, node.local_grads):
-            child.grad += local * node.grad  # chain rule
+        node._backward()
     return order[:steps]
 
 

@@ -45,71 +45,7 @@ def test_welcome_page_links_to_both_tools():
     assert "Expression explorer" in text and "Train a network" in text
 
 
-# ---------------------------------------------------------------- expression explorer
-def test_expression_gives_value_and_gradients():
-    at = open_page("explorer")
-    at.text_input(key="expr_text").set_value("a * b + c").run()
-    at.number_input(key="var_a").set_value(2.0)
-    at.number_input(key="var_b").set_value(-3.0)
-    at.number_input(key="var_c").set_value(10.0).run()
-    assert not at.exception
-    assert metric(at, "Output value") == "4"
-    table = at.dataframe[0].value
-    grads = dict(zip(table["variable"], table["gradient (autograd)"]))
-    assert grads == {"a": -3.0, "b": 2.0, "c": 1.0}
-    numeric = dict(zip(table["variable"], table["gradient (finite differences)"]))
-    assert all(math.isclose(numeric[k], grads[k], abs_tol=1e-6) for k in grads)
-    dot = at.get("graphviz_chart")[0].proto.spec
-    assert "data 4 | grad 1" in dot and "{ a | data 2 | grad -3 }" in dot
-    assert at.query_params["expr"] == "a * b + c" and at.query_params["v_b"] == "-3"
-
-
-def test_variables_follow_the_text_and_examples_load():
-    at = open_page("explorer")
-    at.text_input(key="expr_text").set_value("sigmoid(w * x)").run()
-    labels = [n.label for n in at.number_input]
-    assert labels == ["w", "x"]
-    at.selectbox(key="example").select("log-loss").run()
-    assert at.text_input(key="expr_text").value.startswith("-(y * log(p)")
-    assert [n.label for n in at.number_input] == ["y", "p"]
-    assert not at.exception
-
-
-@pytest.mark.parametrize("text,fragment", [
-    ("a + foo(b)", "unknown function foo()"),
-    ("__import__('os')", "strings (quotes) are not part of the language"),
-    ("a.__class__", "unknown method .__class__()"),
-    ("log(a - 2)", "log(0)"),
-])
-def test_bad_expression_shows_the_message_and_no_exception(text, fragment):
-    at = open_page("explorer")
-    at.text_input(key="expr_text").set_value(text).run()
-    assert not at.exception
-    assert any(fragment in e.value for e in at.error)
-    assert any("^" in c.value for c in at.code)  # the caret under the column
-
-
-def test_backward_step_through_highlights_node_by_node():
-    at = open_page("explorer")
-    at.text_input(key="expr_text").set_value("(a * b + c).tanh()").run()
-    slider = at.slider[0]
-    assert slider.value == slider.max == 6
-    slider.set_value(0).run()
-    assert "Start: d(output)/d(output) = 1" in " ".join(i.value for i in at.info)
-    at.button(key="next").click().run()
-    assert at.slider[0].value == 1
-    text = " ".join(m.value for m in at.markdown)
-    assert "at the **tanh** node" in text and "local derivative × upstream gradient" in text
-    dot = at.get("graphviz_chart")[0].proto.spec
-    assert dot.count("#ef476f") == 1  # the current node
-    at.button(key="back").click().run()
-    assert at.slider[0].value == 0
-
-
-def test_a_link_restores_the_expression():
-    at = open_page("explorer", {"expr": "x ** 2", "v_x": "3"})
-    assert at.text_input(key="expr_text").value == "x ** 2"
-    assert metric(at, "Output value") == "9"
+# (the expression explorer's tests: tests/app/test_explorer.py)
 
 
 # ---------------------------------------------------------------- training page

@@ -12,13 +12,22 @@ fast and robust enough to use for real:
   micrograd stores a ``_backward`` closure per node instead; the closure refers
   to the node that owns it, so every node sits in a reference cycle and
   Python's garbage collector spends most of a training step chasing them.
-  Here a node refers only to its children: the graph is freed by reference
+  Here ``_backward`` is an ordinary method that reads the stored numbers, and
+  a node refers only to its children: the graph is freed by reference
   counting the moment the loss goes out of scope.
 * The topological sort is iterative, so ``backward()`` works on graphs of a
   million nodes (a recursive sort hits Python's recursion limit near 1,000).
 * Sums of many terms (``Value.sum``) are a single n-ary node, and so is a
   neuron's weighted sum ``w . x + b`` (``Value.dot``). Fewer nodes mean less
   to sort, less to free and less for the collector to look at.
+
+It is a drop-in for the ``Value`` of micrograd and of Karpathy's lecture:
+``Value(data, _children, _op, label=...)``, ``_prev`` (a set), ``_op``,
+``node._backward()`` (one node's step of the chain rule, for backpropagating
+by hand), micrograd's repr, and user code may store its own attributes on a
+node (an optimizer's ``p.m``, a colour for drawing). Code that builds its own
+ops in micrograd's style, assigning ``out._backward = closure``, works too:
+``backward()`` calls each node's ``_backward``, whichever it is.
 
 The rule for calling ``backward()`` more than once: gradients of *leaves*
 (nodes with no op: inputs and parameters) accumulate, as in PyTorch and
@@ -48,9 +57,11 @@ class Value:
         children:    the nodes it was computed from.
         local_grads: d(this node)/d(child) for each child, same order.
         label:       a name to show when the graph is drawn.
-    """
 
-    __slots__ = ("data", "grad", "op", "children", "local_grads", "label")
+    There are no ``__slots__``: user code may set attributes of its own, as
+    micrograd's users do (``benchmarks/scalar_vs_micrograd.py`` measured the
+    cost).
+    """
 
     def __init__(self, data, _children: tuple = (), _op: str = "", label: str = "",
                  _local_grads: tuple = ()):
@@ -64,15 +75,19 @@ class Value:
     # micrograd spells these with underscores; keep its names working.
     @property
     def _prev(self) -> set:
+        """The children as a set, as micrograd stores them."""
         return set(self.children)
 
     @property
     def _op(self) -> str:
         return self.op
 
+    @_op.setter
+    def _op(self, op: str) -> None:
+        self.op = op
+
     def __repr__(self) -> str:
-        name = f"{self.label}=" if self.label else ""
-        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+        return f"Value(data={self.data}, grad={self.grad})"  # micrograd's, character for character
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other) -> Value:
@@ -96,8 +111,10 @@ class Value:
         a, b = self.data, other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {a:g} / {b:g}")
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-        return Value(a / b, (self, other), "/", _local_grads=(1.0 / b, -a / (b * b)))
+        # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2, computed as -(a/b)/b: b*b would
+        # underflow to 0 for |b| < 1e-162 and divide by zero; this form gives the
+        # true value, or +-inf where it is beyond the float range.
+        return Value(a / b, (self, other), "/", _local_grads=(1.0 / b, -(a / b) / b))
 
     def __pow__(self, exponent) -> Value:
         if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
@@ -109,12 +126,19 @@ class Value:
         if x < 0 and not k.is_integer():
             raise ValueError(f"({x:g}) ** {k:g}: a negative number to a fractional power "
                              "is not a real number")
-        out = x ** k
+        try:
+            out = x ** k
+        except OverflowError:
+            raise OverflowError(f"({x:g}) ** {k:g} overflowed: the result is beyond the "
+                                "largest float, about 1.8e308") from None
         # d(x^k)/dx = k * x^(k-1); at x = 0 with 0 < k < 1 the slope is infinite
         if x == 0.0 and k < 1:
             local = 0.0 if k == 0 else math.inf
         else:
-            local = k * x ** (k - 1)
+            try:
+                local = k * x ** (k - 1)
+            except OverflowError:  # beyond the float range: +-inf, as k * x^k / x gives
+                local = k * out / x
         return Value(out, (self,), f"**{exponent:g}", _local_grads=(local,))
 
     def __neg__(self) -> Value:
@@ -201,6 +225,18 @@ class Value:
         """Every node of the graph, each after all of its children."""
         return topological_order(self)
 
+    def _backward(self) -> None:
+        """One step of backpropagation, at this node only: pass this node's
+        gradient to each child, times the local derivative d(self)/d(child).
+
+        This is micrograd's ``node._backward()``, so the lecture's cells that
+        backpropagate by hand, node by node, work. A leaf has no children and
+        does nothing. Like micrograd's, it *adds* to the children's grads.
+        """
+        g = self.grad
+        for child, local in zip(self.children, self.local_grads):
+            child.grad += local * g  # chain rule: d out/d child += d self/d child * d out/d self
+
     def backward(self) -> None:
         """Fill ``.grad`` of every node with d(self)/d(node) by the chain rule.
 
@@ -213,10 +249,8 @@ class Value:
             if node.children:
                 node.grad = 0.0  # interior nodes: fresh for this call
         self.grad += 1.0  # d(self)/d(self) = 1 (a leaf output accumulates too)
-        for node in reversed(order):
-            g = node.grad
-            for child, local in zip(node.children, node.local_grads):
-                child.grad += local * g  # chain rule
+        for node in reversed(order):  # every node after all the nodes that use it
+            node._backward()
 
 
 def _as_value(x) -> Value:

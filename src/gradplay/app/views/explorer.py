@@ -1,17 +1,48 @@
 """Page 1: type an expression, see its value, every gradient and the graph,
-and step through the backward pass node by node."""
+and step through the backward pass node by node.
+
+Everything a user typed reaches the page escaped (``md``, ``code``) or as
+plain text (the text box, the table, the caret under an error): nothing they
+type can become a link, an image or formatting. The graph is laid out by
+Graphviz on the server and shown at its natural size in a box that scrolls
+sideways, so its text stays readable on a projector however wide it gets.
+"""
 
 import math
+import string
 
 import pandas as pd
 import streamlit as st
 
-from gradplay.expr import (EXAMPLE_VALUES, EXAMPLES, MAX_LENGTH, ExpressionError, build,
-                           chain_rule_terms, evaluate, numeric_gradients, replay_backward,
-                           variables)
-from gradplay.viz.graph import MAX_DRAWN_NODES, fmt, to_dot
+from gradplay.expr import (EXAMPLE_VALUES, EXAMPLES, MAX_LENGTH, ExpressionError,
+                           chain_rule_terms, definition, evaluate, gradient_check,
+                           replay_backward, variables)
+from gradplay.viz.graph import GraphvizNotInstalled, fmt, to_dot, to_svg
 
 ss = st.session_state
+CUSTOM = "custom"       # the examples box once the text is no worked example
+MAX_PAGE_NODES = 60     # larger graphs are summarised, not drawn (see the message below)
+
+
+def md(text) -> str:
+    """``text`` shown literally inside Markdown: every ASCII punctuation mark
+    backslash-escaped (CommonMark allows it for all of them), newlines flattened."""
+    return "".join("\\" + c if c in string.punctuation else c
+                   for c in str(text).replace("\n", " "))
+
+
+def code(text) -> str:
+    """``text`` as an inline code span: its fence is longer than any run of
+    backticks inside, so nothing in it can close the span early."""
+    text = str(text).replace("\n", " ")
+    run = longest = 0
+    for c in text:
+        run = run + 1 if c == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
 st.title("Expression explorer")
 st.caption("Type a formula in any variables. gradplay builds its computational graph of "
            "`Value` nodes, runs backpropagation, and shows every gradient beside a "
@@ -20,26 +51,42 @@ st.caption("Type a formula in any variables. gradplay builds its computational g
 
 
 def show_error(e: ExpressionError, text: str) -> None:
-    """The parser's message, with a caret under the column it points at."""
-    st.error(f"**{e.message}**" + (f" — column {e.column}" if e.column else ""), icon="⚠️")
+    """The parser's message, with a caret under the column it points at.
+
+    The page stops after it, so the widgets below are not drawn this run; a new
+    ``drawn`` generation gives the step slider a fresh key next time (the
+    browser would otherwise bring it back at 0, whatever the server holds)."""
+    ss.drawn = ss.get("drawn", 0) + 1
+    st.error(f"**{md(e.message)}**" + (f" — column {e.column}" if e.column else ""), icon="⚠️")
     if e.column and len(text) <= 200:
         st.code(text + "\n" + " " * (e.column - 1) + "^", language=None)
 
 
 # ---------------------------------------------------------------- the expression
+def example_for(text: str) -> str:
+    return next((name for name, example in EXAMPLES.items() if example == text), CUSTOM)
+
+
 if "expr_text" not in ss:
     ss.expr_text = str(st.query_params.get("expr", EXAMPLES["neuron"]))[:MAX_LENGTH]
+if "example" not in ss:
+    ss.example = example_for(ss.expr_text)
+if "var_values" not in ss:
+    ss.var_values = {}   # name -> value; survives the runs where the boxes are not drawn
 
 
 def use_example() -> None:
-    if ss.get("example"):
+    if ss.example != CUSTOM:
         ss.expr_text = EXAMPLES[ss.example]
 
 
+def typed() -> None:
+    ss.example = example_for(ss.expr_text)
+
+
 left, right = st.columns([3, 1])
-right.selectbox("Worked examples", list(EXAMPLES), index=None, key="example",
-                placeholder="pick one…", on_change=use_example)
-text = left.text_input("Expression", key="expr_text", max_chars=MAX_LENGTH,
+right.selectbox("Worked examples", [CUSTOM, *EXAMPLES], key="example", on_change=use_example)
+text = left.text_input("Expression", key="expr_text", max_chars=MAX_LENGTH, on_change=typed,
                        help="numbers, variables, + - * / **, parentheses and the functions")
 try:
     names = variables(text)
@@ -47,28 +94,36 @@ except ExpressionError as e:
     show_error(e, text)
     st.stop()
 
+
 # ---------------------------------------------------------------- a value per variable
+def first_value(name: str) -> float:
+    """A new variable's value: from the link, else the worked examples' value, else 1."""
+    try:
+        x = float(st.query_params.get(f"v_{name}", EXAMPLE_VALUES.get(name, 1.0)))
+    except ValueError:
+        x = EXAMPLE_VALUES.get(name, 1.0)
+    return x if math.isfinite(x) else 1.0
+
+
 values = {}
 if names:
     st.markdown("**Variables**")
     cols = st.columns(min(len(names), 6))
     for i, name in enumerate(names):
-        key = f"var_{name}"
-        if key not in ss:
-            try:
-                ss[key] = float(st.query_params.get(f"v_{name}", EXAMPLE_VALUES.get(name, 1.0)))
-            except ValueError:
-                ss[key] = EXAMPLE_VALUES.get(name, 1.0)
-            if not math.isfinite(ss[key]):
-                ss[key] = 1.0
-        values[name] = cols[i % len(cols)].number_input(name, key=key, step=0.1,
-                                                        format="%.4g")
+        # The box's starting value is the one remembered in var_values. Streamlit
+        # forgets a widget's state on a run that does not draw it (a typo stops the
+        # page before the boxes), and the browser then shows the widget's default:
+        # so the remembered value is passed as that default, not written to the state.
+        values[name] = cols[i % len(cols)].number_input(
+            md(name), value=ss.var_values.get(name, first_value(name)), key=f"var_{name}",
+            step=0.1, format="%.4g")
+        ss.var_values[name] = values[name]
 
 st.query_params.from_dict({"expr": text, **{f"v_{n}": f"{v:g}" for n, v in values.items()}})
 
 try:
     out, leaves = evaluate(text, **values)
-    numeric = numeric_gradients(text, **values)
+    rows = gradient_check(text, **values)
 except ExpressionError as e:
     show_error(e, text)
     st.stop()
@@ -76,33 +131,32 @@ except ExpressionError as e:
 # ---------------------------------------------------------------- value and gradients
 c1, c2 = st.columns([1, 2])
 c1.metric("Output value", fmt(out.data))
-c1.caption(f"{len(out.topological_order())} nodes in the graph")
-if leaves:
+order_len = len(out.topological_order())
+c1.caption(f"{order_len} nodes in the graph")
+if rows:
     table = pd.DataFrame({
-        "variable": list(leaves),
-        "value": [leaf.data for leaf in leaves.values()],
-        "gradient (autograd)": [leaf.grad for leaf in leaves.values()],
-        "gradient (finite differences)": [numeric[n] for n in leaves],
-        "difference": [abs(leaf.grad - numeric[n]) for n, leaf in leaves.items()],
+        "variable": [r.name for r in rows],
+        "value": [r.value for r in rows],
+        "gradient (autograd)": [r.autograd for r in rows],
+        "gradient (finite differences)": [r.numeric for r in rows],
+        "difference": [r.difference for r in rows],
+        "note": [r.note for r in rows],
     })
     c2.dataframe(table, hide_index=True, width="stretch",
                  column_config={"difference": st.column_config.NumberColumn(format="%.1e")})
+    for r in rows:
+        if r.note:
+            c2.caption(f"{code(r.name)}: {md(r.note)}")
 else:
     c2.info("No variables: the expression is a constant, so there is nothing to "
             "differentiate with respect to.")
 
 # ---------------------------------------------------------------- the graph, step by step
 st.subheader("Computational graph")
-graph, _ = build(text, **values)
-order_len = len(graph.topological_order())
-if order_len > MAX_DRAWN_NODES:
-    st.warning(f"The graph has {order_len} nodes: too many to draw.")
-    st.stop()
-step_key = f"step::{text}"
+step_key = f"step::{ss.get('drawn', 0)}::{text}"
 for stale in [k for k in ss if str(k).startswith("step::") and k != step_key]:
     del ss[stale]  # keep one step position per session, not one per expression typed
-if step_key not in ss:
-    ss[step_key] = order_len
+start = {} if step_key in ss else {"value": order_len}   # a new slider: every step done
 
 
 def move(delta: int) -> None:
@@ -112,29 +166,69 @@ def move(delta: int) -> None:
 b1, b2, b3, b4 = st.columns([1, 1, 5, 1.4])
 b1.button("◀ Back", key="back", on_click=move, args=(-1,), width="stretch")
 b2.button("Next ▶", key="next", on_click=move, args=(1,), width="stretch")
-steps = b3.slider("Backward pass: nodes processed", 0, order_len, key=step_key,
+steps = b3.slider("Backward pass: nodes processed", 0, order_len, key=step_key, **start,
                   help="0 = only the output's gradient (1) is known; each step applies the "
                        "chain rule at one node, in backpropagation's order")
 direction = b4.radio("Layout", ["→", "↓"], horizontal=True, key="layout",
                      help="→ left to right, ↓ top to bottom (better for long graphs)")
-visited = replay_backward(graph, steps)
+# the table above already holds the final gradients; from here on the grads are the step's
+visited = replay_backward(out, steps)
 current = visited[-1] if visited else None
-st.graphviz_chart(to_dot(graph, highlight=visited[:-1], current=current,
-                         rankdir="LR" if direction == "→" else "TB"), width="stretch")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def svg_of(dot: str) -> str:
+    return to_svg(dot, timeout=3.0)
+
+
+def graph_box(svg: str) -> str:
+    """Graphviz's SVG in a box that scrolls sideways, as one line of HTML.
+
+    Streamlit's ``st.html`` strips SVG, so the drawing goes through
+    ``st.markdown(..., unsafe_allow_html=True)``. That is safe here because no
+    raw user text is in it: Graphviz writes every label XML-escaped, and the
+    labels are names, numbers and operators the parser has already vetted.
+    On one line, Markdown takes the whole box as a single HTML block.
+    """
+    return ('<div data-testid="gp-graph" style="overflow-x: auto; max-width: 100%">'
+            + " ".join(svg.split("\n")) + "</div>")
+
+
+if order_len > MAX_PAGE_NODES:
+    st.info(f"The graph has {order_len} nodes: more than this page draws ({MAX_PAGE_NODES}), "
+            "because a drawing that large is no longer readable. The step-through below still "
+            "works; `gradplay expr ... --svg FILE` draws the whole graph.")
+else:
+    dot = to_dot(out, highlight=visited[:-1], current=current,
+                 rankdir="LR" if direction == "→" else "TB")
+    try:
+        # natural size in a box that scrolls sideways: wide graphs scroll, never shrink
+        st.markdown(graph_box(svg_of(dot)), unsafe_allow_html=True)
+    except GraphvizNotInstalled:
+        st.graphviz_chart(dot, width="stretch")
+        st.caption("Install Graphviz's `dot` program for a full-size drawing.")
+    except TimeoutError:
+        st.warning("Graphviz took too long to lay this graph out; the steps below still work.")
+# the intermediate nodes' names (d, e, ..., n1, n2, ...) in the order they were computed
+named = sorted((n for n in out.topological_order() if n.children),
+               key=lambda n: (len(n.label), n.label))
+if named:
+    st.markdown("Names: " + " · ".join(code(f"{n.label} = {definition(n)}") for n in named))
+
 if current is None:
     st.info("Start: d(output)/d(output) = 1. Press **Next** to push the gradient one node "
             "back.")
 elif not current.children:
-    st.info(f"Step {steps}/{order_len}: **{current.label or fmt(current.data)}** is a leaf — "
-            f"its gradient {fmt(current.grad)} is final; nothing to pass on.")
+    st.info(f"Step {steps}/{order_len}: {code(current.label)} is a leaf — its gradient "
+            f"{code(fmt(current.grad))} is final; nothing to pass on.")
 else:
-    name = current.label or current.op
-    lines = [f"Step {steps}/{order_len}: at the **{current.op}** node (value "
-             f"{fmt(current.data)}, grad {fmt(current.grad)}), the chain rule gives each input:"]
+    lines = [f"Step {steps}/{order_len}: at {code(f'{current.label} = {definition(current)}')} "
+             f"(the {code(current.op)} node, value {code(fmt(current.data))}, grad "
+             f"{code(fmt(current.grad))}), the chain rule gives each input:"]
     for t in chain_rule_terms(current):
-        child = t["child"].label or fmt(t["child"].data)
-        lines.append(f"- `{child}.grad += {fmt(t['local'])} × {fmt(t['upstream'])} = "
-                     f"{fmt(t['contribution'])}`  (local derivative × upstream gradient)")
+        rule = (f"{t['child'].label}.grad += {fmt(t['local'])} × {fmt(t['upstream'])} = "
+                f"{fmt(t['contribution'])}")
+        lines.append(f"- {code(rule)}  (local derivative × upstream gradient)")
     st.markdown("\n".join(lines))
 st.caption("Highlighted: nodes the gradient has already passed through; red: the node just "
            "processed. Each box shows label | data | grad.")

@@ -1,8 +1,8 @@
-"""The expression language: grammar, gradients, hostile input, drawing."""
+"""The expression language: grammar, gradients, names, limits, hostile input, the CLI."""
 
 import math
-import shutil
-import time
+import os
+import string
 
 import pytest
 from hypothesis import given, settings
@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from gradplay import Value
 from gradplay.cli import main
-from gradplay.expr import (EXAMPLES, MAX_LENGTH, ExpressionError, backward_order,
-                           chain_rule_terms, evaluate, numeric_gradients, variables)
-from gradplay.viz.graph import GraphvizNotInstalled, render, to_dot
+from gradplay.expr import (EXAMPLES, MAX_DEPTH, MAX_LENGTH, MAX_VARIABLES, ExpressionError,
+                           backward_order, build, chain_rule_terms, definition, evaluate,
+                           gradient_check, numeric_gradients, replay_backward, variables)
 
 torch = pytest.importorskip("torch")
 
@@ -162,28 +162,25 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.timeout(10)
 @pytest.mark.parametrize("text", HOSTILE)
-def test_hostile_input_is_refused_quickly(text, tmp_path):
-    start = time.perf_counter()
+def test_hostile_input_is_refused(text, tmp_path):
     with pytest.raises(ExpressionError):
         evaluate(text, a=1.0, b=2.0, c=3.0, x=1.0, r=1.0)
-    assert time.perf_counter() - start < 0.5
     assert not (tmp_path / "x").exists()
-    import os
     assert not os.path.exists("/tmp/gradplay_pwned")
 
 
+@pytest.mark.timeout(10)
 @pytest.mark.parametrize("text", [
     "a" * 100_000,
     "(" * 10_000 + "a" + ")" * 10_000,
     "-" * 10_000 + "a",
     "a" + "+a" * 5_000,
 ])
-def test_huge_or_deep_input_is_refused_quickly(text):
-    start = time.perf_counter()
+def test_huge_or_deep_input_is_refused(text):
     with pytest.raises(ExpressionError) as info:
         evaluate(text, a=1.0)
-    assert time.perf_counter() - start < 0.5
     assert "limit" in str(info.value) or "deep" in str(info.value)
 
 
@@ -193,21 +190,138 @@ def test_deep_but_allowed_nesting_works():
     assert evaluate(text, a=2.0)[0].data == 2.0
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(list("ab()+-*/.,_ 0123456789e") +
                                 ["**", "tanh", "relu", "log", "exp", "(", "__", "leaky_relu"]),
                 max_size=40).map("".join) | st.text(max_size=80))
-def test_fuzz_only_expression_errors_and_bounded_time(text):
-    start = time.perf_counter()
+def test_fuzz_only_expression_errors(text):
     try:
         out, leaves = evaluate(text, a=0.7, b=-1.3)
         assert math.isfinite(out.data)
     except ExpressionError:
         pass
-    assert time.perf_counter() - start < 0.5
 
 
-# ---------------------------------------------------------------- stepping and drawing
+# ---------------------------------------------------------------- limits (issue 14)
+def test_exponent_signs_do_not_count_as_nesting():
+    text = "+".join(["a**-1"] * 41)                 # nesting depth 1, 41 signed exponents
+    out, leaves = evaluate(text, a=2.0)
+    assert out.data == pytest.approx(41 / 2) and leaves["a"].grad == pytest.approx(-41 / 4)
+    assert evaluate("a ** --+-2", a=2.0)[0].data == pytest.approx(0.25)
+    assert evaluate("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH, a=1.0)[0].data == 1.0
+    with pytest.raises(ExpressionError, match="nested more than 40"):
+        evaluate("(" * (MAX_DEPTH + 1) + "a" + ")" * (MAX_DEPTH + 1), a=1.0)
+
+
+def test_a_value_beyond_the_float_range_is_an_expression_error():
+    with pytest.raises(ExpressionError, match="value of a is too large"):
+        evaluate("a", a=10 ** 400)
+    with pytest.raises(ExpressionError, match="value of a is too large"):
+        gradient_check("a * 2", a=-10 ** 400)
+
+
+def test_a_derivative_that_overflows_says_which_and_where():
+    with pytest.raises(ExpressionError) as info:
+        evaluate("1/b", b=1e-200)                     # 1/b = 1e200 is fine, -1/b^2 is not
+    message = str(info.value)
+    assert "1 / b" in message and "b = 1e-200" in message
+    assert "derivative with respect to b, -1/b^2, overflowed" in message
+    assert "1.8e308" in message and info.value.column == 2
+
+
+def test_a_power_that_overflows_says_so():
+    with pytest.raises(ExpressionError) as info:
+        evaluate("a**2", a=1e200)
+    assert "(1e+200) ** 2 overflowed" in str(info.value)
+    assert "beyond the largest float" in str(info.value) and info.value.column == 2
+
+
+def test_at_most_26_variables():
+    names = list(string.ascii_lowercase)
+    assert len(variables("+".join(names))) == MAX_VARIABLES == 26
+    with pytest.raises(ExpressionError, match="at most 26 different variables") as info:
+        variables("+".join(names + ["zz"]))
+    assert info.value.column == len("+".join(names)) + 2   # the 27th name is pointed at
+
+
+def test_the_finite_difference_step_must_be_positive():
+    for step in (0, -1e-6, float("nan"), float("inf")):
+        with pytest.raises(ExpressionError, match="step must be a positive number"):
+            numeric_gradients("a * a", _step=step, a=1.0)
+
+
+def test_finite_differences_scale_the_step_with_the_value():
+    # at a = 1e10 an absolute step of 1e-6 is below the spacing of floats
+    numeric = numeric_gradients("a * a", a=1e10)["a"]
+    assert numeric == pytest.approx(2e10, rel=1e-6)
+
+
+# ---------------------------------------------------------------- names of intermediate nodes
+def test_intermediate_nodes_are_named_in_order_of_computation():
+    out, leaves = build("(a * b + c).tanh()", a=2.0, b=-3.0, c=10.0)
+    nodes = {n.label: n for n in out.topological_order()}
+    assert set(nodes) == {"a", "b", "c", "d", "e", "f"} and out.label == "f"
+    assert [definition(nodes[k]) for k in "def"] == ["a * b", "d + c", "tanh(e)"]
+    assert definition(leaves["a"]) == "a"
+
+
+def test_names_skip_the_variables_and_continue_after_z():
+    out, _ = build("(d * e + a).tanh()", d=1.0, e=2.0, a=3.0)
+    assert sorted(n.label for n in out.topological_order() if n.children) == ["b", "c", "f"]
+    out, _ = build("+".join(["x"] * 30), x=1.0)
+    labels = [n.label for n in out.topological_order() if n.children]
+    assert len(set(labels)) == 29 and "x" not in labels and {"n1", "n2", "n3", "n4"} <= \
+        set(labels)
+
+
+def test_definitions_of_every_kind_of_node():
+    out, _ = build("-(a ** 2) / leaky_relu(b, 0.1) - 3", a=1.0, b=2.0)
+    defs = sorted(definition(n) for n in out.topological_order() if n.children)
+    assert defs == sorted(["a ** 2", "-c", "leaky_relu(b)", "d / e", "f - 3"])
+
+
+# ---------------------------------------------------------------- the gradient check
+def test_gradient_check_rows_agree_away_from_kinks():
+    rows = gradient_check("(a * b + c).tanh()", a=2.0, b=-3.0, c=10.0)
+    assert [r.name for r in rows] == ["a", "b", "c"]
+    for r in rows:
+        assert r.autograd == pytest.approx(r.numeric, rel=1e-6) and r.note == ""
+        assert r.difference == abs(r.autograd - r.numeric)
+
+
+@pytest.mark.parametrize("text,values,slopes", [
+    ("relu(a) + a", {"a": 0.0}, "0 on the left, 1 on the right"),
+    ("leaky_relu(a, 0.1) * 2", {"a": 0.0}, "0.1 on the left, 1 on the right"),
+    ("relu(a - b)", {"a": 1.5, "b": 1.5}, "0 on the left, 1 on the right"),
+    ("relu(2 * a) + relu(-a)", {"a": 0.0}, "0 on the left, 1 on the right"),  # a V shape
+])
+def test_a_kink_explains_the_disagreement(text, values, slopes):
+    rows = gradient_check(text, **values)
+    for r in rows:
+        assert abs(r.autograd - r.numeric) > 0.01           # they do disagree here
+        assert r.note.startswith("kink:") and slopes in r.note
+        assert "has its input at 0" in r.note
+
+
+def test_an_infinite_slope_at_zero_is_explained():
+    (row,) = gradient_check("(a ** 2) ** 0.5", a=0.0)     # |a| written as a square root
+    assert math.isnan(row.autograd) and row.numeric == pytest.approx(0.0)
+    assert "slope is infinite" in row.note
+
+
+def test_no_note_where_the_two_agree_even_near_a_kink():
+    (row,) = gradient_check("relu(a) + a", a=0.25)
+    assert row.note == "" and row.autograd == pytest.approx(row.numeric)
+
+
+def test_undefined_neighbourhood_is_noted():
+    (row,) = gradient_check("log(a)", a=1e-7)             # a - h < 0: log is undefined there
+    assert math.isnan(row.numeric) and "undefined" in row.note
+    assert row.autograd == pytest.approx(1e7)
+
+
+# ---------------------------------------------------------------- stepping through
 def test_backward_order_and_chain_rule_terms():
     out, leaves = evaluate("(a * b + c).tanh()", a=2.0, b=-3.0, c=10.0)
     order = backward_order(out)
@@ -225,35 +339,19 @@ def test_backward_order_and_chain_rule_terms():
     assert ts[0]["contribution"] == pytest.approx(leaves["a"].grad)
 
 
-def test_to_dot_shows_label_data_grad_and_op_deterministically():
-    out, _ = evaluate("(a * b + c).tanh()", a=2.0, b=-3.0, c=10.0)
-    dot = to_dot(out)
-    assert dot == to_dot(evaluate("(a * b + c).tanh()", a=2.0, b=-3.0, c=10.0)[0])
-    assert "rankdir=LR" in dot
-    assert "{ a | data 2 | grad -0.004023 }" in dot
-    assert "data 0.9993" in dot  # 4 significant digits
-    for op in ("*", "+", "tanh"):
-        assert f'label="{op}"' in dot or f"label={op}" in dot
-    # each op node has one edge out and one per input
-    assert dot.count("->") == 3 + (2 + 2 + 1)  # op -> result, inputs -> op
-    marked = to_dot(out, highlight=[out])
-    assert marked.count("#ffd166") == 1
+def test_replaying_every_step_gives_backwards_gradients():
+    text, values = "((a * b + c) ** 2 + relu(b - a)) / 2", {"a": 2.0, "b": -3.0, "c": 10.0}
+    out, leaves = evaluate(text, **values)
+    final = {n: leaf.grad for n, leaf in leaves.items()}
+    for steps in range(len(backward_order(out)) + 1):
+        visited = replay_backward(out, steps)
+        assert len(visited) == steps and out.grad == 1.0
+    assert {n: leaf.grad for n, leaf in leaves.items()} == final
+    replay_backward(out, 1)                                 # only the output's step taken
+    assert all(leaf.grad == 0.0 for leaf in leaves.values())
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
-def test_render_svg_with_graphviz():
-    out, _ = evaluate("a * b", a=2.0, b=3.0)
-    svg = render(out, "svg").decode()
-    assert svg.lstrip().startswith("<?xml") and "data 6" in svg
-
-
-def test_render_without_dot_says_how_to_install(monkeypatch):
-    monkeypatch.setenv("PATH", "/nonexistent")
-    out, _ = evaluate("a * b", a=2.0, b=3.0)
-    with pytest.raises(GraphvizNotInstalled, match="apt-get install graphviz"):
-        render(out, "svg")
-
-
+# ---------------------------------------------------------------- the command line
 def test_cli_expr_prints_values_and_gradients(capsys, tmp_path):
     code = main(["expr", "(a*b+c).tanh()", "-v", "a=2", "-v", "b=-3", "-v", "c=10",
                  "--dot", str(tmp_path / "g.dot")])
@@ -269,3 +367,17 @@ def test_cli_expr_bad_input_caret_and_exit_2(capsys):
     assert code == 2 and "Traceback" not in err
     lines = err.splitlines()
     assert "unknown function foo()" in lines[0] and lines[2] == "      ^"
+
+
+@pytest.mark.parametrize("flag", ["_step=0", "_step=1e308", "zz=1", "text=2"])
+def test_cli_expr_variables_are_only_names_the_expression_uses(capsys, flag):
+    code = main(["expr", "a", "-v", "a=1", "-v", flag])
+    err = capsys.readouterr().err
+    name = flag.split("=")[0]
+    assert code == 2 and "Traceback" not in err
+    assert f"no variable named {name!r}" in err and "its variables are: a" in err
+
+
+def test_cli_expr_notes_a_kink(capsys):
+    assert main(["expr", "relu(a) + a", "-v", "a=0"]) == 0
+    assert "note (a): kink: b = relu(a)" in capsys.readouterr().out

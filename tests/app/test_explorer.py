@@ -1,0 +1,214 @@
+"""The expression explorer page, driven through Streamlit's AppTest."""
+
+import html
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import gradplay  # noqa: E402
+from gradplay.expr import EXAMPLES  # noqa: E402
+
+HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
+
+
+def explorer(text: str | None = None, query: dict | None = None) -> AppTest:
+    """The explorer page after its first run, with ``text`` typed in if given."""
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    if query:
+        at.query_params.update(query)
+    at.switch_page("views/explorer.py").run()
+    if text is not None:
+        at.text_input(key="expr_text").set_value(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def output_value(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Output value")
+
+
+def graph_svg(at: AppTest) -> str:
+    """The drawn graph: the SVG Graphviz made (entities such as &#45; decoded)."""
+    return html.unescape(next(m.value for m in at.markdown if 'data-testid="gp-graph"' in m.value))
+
+
+def page_text(at: AppTest) -> str:
+    return "\n".join(e.value for kind in ("markdown", "info", "caption", "error", "warning")
+                     for e in at.get(kind))
+
+
+# ---------------------------------------------------------------- values, gradients, graph
+def test_expression_gives_value_gradients_and_a_drawn_graph():
+    at = explorer("a * b + c")
+    at.number_input(key="var_a").set_value(2.0)
+    at.number_input(key="var_b").set_value(-3.0)
+    at.number_input(key="var_c").set_value(10.0).run()
+    assert not at.exception
+    assert output_value(at) == "4"
+    table = at.dataframe[0].value
+    grads = dict(zip(table["variable"], table["gradient (autograd)"]))
+    assert grads == {"a": -3.0, "b": 2.0, "c": 1.0}
+    numeric = dict(zip(table["variable"], table["gradient (finite differences)"]))
+    assert all(math.isclose(numeric[k], grads[k], abs_tol=1e-6) for k in grads)
+    svg = graph_svg(at)
+    assert svg.count("<svg") == 1 and "data 4" in svg and "grad -3" in svg
+    assert at.query_params["expr"] == "a * b + c" and at.query_params["v_b"] == "-3"
+
+
+def test_intermediate_nodes_are_named_and_the_steps_use_the_names():
+    at = explorer("(a * b + c).tanh()")
+    assert "` d = a * b `" in page_text(at)        # the names, as code, under the graph
+    svg = graph_svg(at)
+    for name in ("d", "e", "f"):
+        assert f">{name}</text>" in svg          # every node carries its name in the drawing
+    steps = {}
+    for k in range(1, 7):
+        at.slider[0].set_value(k).run()
+        steps[k] = page_text(at)
+    assert "f = tanh(e)" in steps[1] and "e.grad += " in steps[1]   # the output comes first
+    assert any("e = d + c" in t and re.search(r"d\.grad \+= 1 × [-0-9.e]+ = ", t)
+               for t in steps.values())
+    assert any("d = a * b" in t and "a.grad += -3 × " in t and "b.grad += 2 × " in t
+               for t in steps.values())
+    assert sum("is a leaf" in t for t in steps.values()) == 3    # a, b and c
+
+
+def test_backward_step_through_highlights_node_by_node():
+    at = explorer("(a * b + c).tanh()")
+    slider = at.slider[0]
+    assert slider.value == slider.max == 6
+    slider.set_value(0).run()
+    assert "Start: d(output)/d(output) = 1" in page_text(at)
+    at.button(key="next").click().run()
+    assert at.slider[0].value == 1
+    text = page_text(at)
+    assert "f = tanh(e)" in text and "local derivative × upstream gradient" in text
+    assert graph_svg(at).count('fill="#ef476f"') == 1   # the current node, in red
+    at.button(key="back").click().run()
+    assert at.slider[0].value == 0
+
+
+def test_a_link_restores_the_expression():
+    at = explorer(query={"expr": "x ** 2", "v_x": "3"})
+    assert at.text_input(key="expr_text").value == "x ** 2"
+    assert output_value(at) == "9"
+
+
+def test_large_graphs_are_summarised_not_drawn():
+    at = explorer("+".join(f"tanh({x}*{y})" for x, y in zip("abcdefghijklmnop",
+                                                            "bcdefghijklmnopq")))
+    assert not [m for m in at.markdown if 'data-testid="gp-graph"' in m.value]
+    assert "more than this page draws (60)" in page_text(at)
+
+
+# ---------------------------------------------------------------- errors, escaped
+@pytest.mark.parametrize("text,fragment", [
+    ("a + foo(b)", "unknown function foo()"),
+    ("__import__('os')", "strings (quotes) are not part of the language"),
+    ("a.__class__", "unknown method .__class__()"),
+    ("log(a - 2)", "log(0)"),
+    ("a ** b", "like a**2 or a**-0.5 (a variable exponent is not supported)"),
+])
+def test_bad_expression_shows_the_whole_message_literally(text, fragment):
+    at = explorer(text)
+    assert not at.exception
+    # the Markdown source escapes every punctuation mark: unescaped, it reads as typed
+    shown = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    assert any(fragment in s for s in shown), shown
+    assert any("^" in c.value for c in at.code)  # the caret under the column
+
+
+def visible(markdown_source: str) -> tuple[str, str]:
+    """(HTML, visible text) of Markdown source, by a CommonMark renderer."""
+    markdown_it = pytest.importorskip("markdown_it")
+    rendered = markdown_it.MarkdownIt("commonmark").render(markdown_source)
+    return rendered, html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
+# typed text -> a piece of it that a message or label must show exactly as typed
+ESCAPING = [
+    ("__init__(a)", "'__init__'"),                       # __x__ would turn bold
+    ("a ** b", "like a**2 or a**-0.5 (a variable exponent is not supported)"),
+    ("a ` b", "'`'"),                                    # a lone backtick opens code
+    ("x_1_ * y_2_", "x_1_"),                             # a variable's box label
+    ("[x](https://evil.example/)", None),
+    ("![](http://evil.example/a.png)", None),
+    ("<img src=x onerror=alert(1)>", None),
+]
+
+
+@pytest.mark.parametrize("typed,shown", ESCAPING, ids=[t for t, _ in ESCAPING])
+def test_user_text_is_shown_as_typed_never_as_markdown(typed, shown):
+    at = explorer(typed)
+    assert not at.exception
+    sources = [e.value for e in [*at.error, *at.markdown, *at.caption, *at.info]
+               if 'data-testid="gp-graph"' not in e.value]
+    sources += [n.label for n in at.number_input]
+    texts = []
+    for source in sources:
+        rendered, text = visible(source)
+        assert "<a " not in rendered and "<img" not in rendered, source
+        texts.append(text)
+    if shown is not None:
+        assert any(shown in t for t in texts), texts
+    assert any(c.value.startswith(typed) for c in at.code) or not at.error
+
+
+def test_the_step_text_shows_the_multiply_sign():
+    at = explorer("x_1 * y_1")
+    at.slider[0].set_value(1).run()
+    step = next(m.value for m in at.markdown if m.value.startswith("Step 1/"))
+    _, text = visible(step)
+    assert "a = x_1 * y_1" in text and "x_1.grad += " in text and "y_1.grad += " in text
+
+
+# ---------------------------------------------------------------- state that holds
+def test_the_examples_box_says_custom_once_the_text_differs():
+    at = explorer()
+    assert at.selectbox(key="example").value == "neuron"          # the page opens on it
+    at.selectbox(key="example").select("log-loss").run()
+    assert at.text_input(key="expr_text").value == EXAMPLES["log-loss"]
+    assert [n.label for n in at.number_input] == ["y", "p"]
+    at.text_input(key="expr_text").set_value(EXAMPLES["log-loss"] + " + 1").run()
+    assert at.selectbox(key="example").value == "custom"
+    at.text_input(key="expr_text").set_value(EXAMPLES["leaky"]).run()
+    assert at.selectbox(key="example").value == "leaky"           # typed back: named again
+    at.selectbox(key="example").select("custom").run()            # picking custom keeps text
+    assert at.text_input(key="expr_text").value == EXAMPLES["leaky"]
+    assert not at.exception
+
+
+def test_variables_keep_their_values_across_a_typo_and_edits():
+    at = explorer("(a*b+c).tanh()")
+    for name, value in (("a", 1.5), ("b", -0.5), ("c", 4.0)):
+        at.number_input(key=f"var_{name}").set_value(value).run()
+    before = output_value(at)
+    at.text_input(key="expr_text").set_value("(a*b+c).tanh(").run()   # a typo: no boxes
+    assert at.error and not at.number_input
+    at.text_input(key="expr_text").set_value("(a*b+c).tanh()").run()  # fixed
+    assert [n.value for n in at.number_input] == [1.5, -0.5, 4.0]
+    assert output_value(at) == before
+    at.text_input(key="expr_text").set_value("(a*b).tanh() + d").run()  # c goes, d comes
+    assert [n.label for n in at.number_input] == ["a", "b", "d"]
+    assert [n.value for n in at.number_input][:2] == [1.5, -0.5]
+    at.text_input(key="expr_text").set_value("(a*b+c).tanh()").run()   # c is back, as it was
+    assert [n.value for n in at.number_input] == [1.5, -0.5, 4.0]
+
+
+# ---------------------------------------------------------------- kinks
+def test_a_kink_is_explained_where_autograd_and_finite_differences_disagree():
+    at = explorer("relu(a) + a")
+    at.number_input(key="var_a").set_value(0.0).run()
+    table = at.dataframe[0].value
+    row = table.iloc[0]
+    assert row["gradient (autograd)"] == 1.0                      # relu'(0) taken as 0
+    assert row["gradient (finite differences)"] == pytest.approx(1.5)
+    assert "kink" in row["note"] and "relu" in row["note"]
+    at.number_input(key="var_a").set_value(0.5).run()             # away from the kink
+    assert at.dataframe[0].value.iloc[0]["note"] == ""
