@@ -72,7 +72,8 @@ class Interval:
 
     def describe(self) -> str:
         what = "a whole number" if self.kind is int else "a number"
-        return f"{what} in {'(' if self.open_low else '['}{self.low:g}, {self.high:g}]"
+        low, high = (f"{v}" if self.kind is int else f"{v:g}" for v in (self.low, self.high))
+        return f"{what} in {'(' if self.open_low else '['}{low}, {high}]"
 
     def parse(self, text: str):
         try:
