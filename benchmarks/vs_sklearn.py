@@ -120,6 +120,8 @@ def main() -> None:
                         help="3 folds and 50 iterations: a fast check that prints the ratios")
     parser.add_argument("--repeats", type=int, default=1,
                         help="fits per fold and contender; the fastest counts")
+    parser.add_argument("--only", default="",
+                        help="run only the datasets whose name contains this text")
     args = parser.parse_args()
     epochs, folds = (50, 3) if args.quick else (EPOCHS, 5)
     print(f"machine: {machine_name()}; "
@@ -128,6 +130,8 @@ def main() -> None:
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for name, X, y, hidden in load_datasets():
+            if args.only not in name:
+                continue
             rows.append(compare(name, X, y, hidden, epochs, folds, args.repeats))
     print_rows(rows)
 
