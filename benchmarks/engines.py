@@ -38,11 +38,12 @@ def main() -> None:
     ds = make_data(p)
     tasks = [
         dict(sizes=[2, 4, 1], activation="sigmoid", loss="mse", lr=p.lr,
-             epochs=500 if args.quick else p.epochs, data=(ds.X_train, ds.y_train)),
+             epochs=200 if args.quick else p.epochs, data=(ds.X_train, ds.y_train),
+             include_scalar=not args.quick),
         dict(sizes=[2, 16, 16, 1], activation="tanh", loss="bce", n=1000,
-             epochs=200 if args.quick else 1000, include_scalar=not args.quick),
+             epochs=100 if args.quick else 1000, include_scalar=not args.quick),
         dict(sizes=[2, 64, 64, 1], activation="tanh", loss="bce", n=10_000,
-             epochs=20 if args.quick else 100, include_scalar=False),
+             epochs=10 if args.quick else 100, include_scalar=False),
     ]
     print(f"machine: {machine_name()}; "
           f"threads: 1 (BLAS and torch); {repeats} rounds per task, median\n")

@@ -40,12 +40,14 @@ def machine_name() -> str:
 
 
 def _time_interleaved(contenders: dict, repeats: int) -> dict:
-    """Median seconds per call of each contender's step, timed in turns.
+    """Median CPU seconds per call of each contender's step, timed in turns.
 
     ``contenders`` maps a name to (step, calls). Every round times each step
     for its number of calls, one contender after the other (the order turns
     by one every round), so a burst of load from another process slows all
-    of them alike; the median over ``repeats`` rounds is kept.
+    of them alike; the median over ``repeats`` rounds is kept. CPU time of
+    this process (``time.process_time``), not wall time: the time another
+    process holds the core is not counted.
     """
     names = list(contenders)
     for step, _ in contenders.values():

@@ -111,3 +111,21 @@ def test_linear_node_equals_matmul_plus_bias_and_skips_the_datas_gradient():
     np.testing.assert_array_equal(dW, dW2)
     np.testing.assert_array_equal(db, db2)
     assert dX2 is None                                        # data: no gradient computed
+
+
+def test_backward_without_retained_grads_gives_the_same_leaf_gradients():
+    """retain_grads=False (what TensorMLP uses) frees interior gradients early,
+    as PyTorch does by default; the leaves' gradients are the same numbers."""
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(6, 3)), rng.normal(size=(3, 2))
+    results = []
+    for retain in (True, False):
+        ta, tb = Tensor(a), Tensor(b)
+        h = (ta @ tb).tanh()
+        out = (h * h + h).sum()
+        out.backward(retain_grads=retain)
+        results.append((ta.grad, tb.grad, h.grad))
+    (ga, gb, gh), (ga2, gb2, gh2) = results
+    np.testing.assert_array_equal(ga, ga2)
+    np.testing.assert_array_equal(gb, gb2)
+    assert gh is not None and gh2 is None

@@ -203,11 +203,14 @@ class Tensor:
         """Nodes each after their inputs (the same search as for Values)."""
         return topological_order(self)
 
-    def backward(self) -> None:
+    def backward(self, retain_grads: bool = True) -> None:
         """Fill ``.grad`` of every node with d(self)/d(node); self must be a scalar.
 
         As for ``Value``: leaves (no op) *accumulate* across calls, like PyTorch,
         so zero them between steps; interior nodes are reset on every call.
+        ``retain_grads=False`` drops an interior node's gradient as soon as its
+        rule has used it (PyTorch's default: only leaves keep ``.grad``), so a
+        big batch holds fewer (n, units) arrays at once.
         """
         if self.data.size != 1:
             raise ValueError(f"backward() needs a scalar output, got shape {self.data.shape}")
@@ -225,6 +228,8 @@ class Tensor:
                     continue
                 g = unbroadcast(g, child.data.shape)
                 child.grad = g if child.grad is None else child.grad + g
+            if not retain_grads:
+                node.grad = None            # interior: used up (leaves have no grad_fn)
 
 
 def _as_tensor(x) -> Tensor:

@@ -57,5 +57,5 @@ class TensorMLP(Network):
         Y = self.targets(y, X.shape[0])
         layers = self.layers()
         out = self.logits(X, layers).loss(loss, self.output, Y)
-        out.backward()
+        out.backward(retain_grads=False)   # only the weights' gradients are read
         return float(out.data), [(layer.W.grad, layer.b.grad) for layer in layers]
