@@ -30,4 +30,15 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
     fi
 fi
 bash scripts/setup.sh dev
-exec .venv/bin/python -m pytest "$@"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+# After a full run, a quick speed check: the ratios against PyTorch and
+# scikit-learn, measured side by side in this run. It prints and never fails
+# the build (a slow or busy machine only changes the numbers).
+if [ $# -eq 0 ] && [ -z "${GRADPLAY_SKIP_BENCH:-}" ]; then
+    echo "== quick benchmark (ratios only; not a test) =="
+    timeout 150 .venv/bin/python benchmarks/engines.py --quick || echo "note: engines benchmark skipped"
+    timeout 90 .venv/bin/python -W ignore benchmarks/vs_sklearn.py --quick \
+        || echo "note: scikit-learn benchmark skipped"
+fi
+exit $status

@@ -21,19 +21,47 @@ from .nets import make_mlp, scalar_graph_size
 from .optim import SGD
 from .train import SCALAR_EDGE_CAP
 
-__all__ = ["run_benchmark", "print_table", "numpy_reference_step", "torch_autograd_step"]
+__all__ = ["run_benchmark", "print_table", "numpy_reference_step", "torch_autograd_step",
+           "machine_name"]
 
 
-def _time_per_epoch(step: Callable, epochs: int, repeats: int = 3) -> float:
-    """Median over ``repeats`` of the mean seconds per call of ``step``."""
-    step()  # warm-up
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(epochs):
-            step()
-        runs.append((time.perf_counter() - t0) / epochs)
-    return statistics.median(runs)
+def machine_name() -> str:
+    """The CPU's model name and core count, for the heading of a timing table."""
+    import os
+    import platform
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} cores"
+
+
+def _time_interleaved(contenders: dict, repeats: int) -> dict:
+    """Median CPU seconds per call of each contender's step, timed in turns.
+
+    ``contenders`` maps a name to (step, calls). Every round times each step
+    for its number of calls, one contender after the other (the order turns
+    by one every round), so a burst of load from another process slows all
+    of them alike; the median over ``repeats`` rounds is kept. CPU time of
+    this process (``time.process_time``), not wall time: the time another
+    process holds the core is not counted.
+    """
+    names = list(contenders)
+    for step, _ in contenders.values():
+        step()  # warm-up: caches, lazy imports, the optimizer's state
+    runs: dict = {name: [] for name in names}
+    for r in range(repeats):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            step, calls = contenders[name]
+            t0 = time.process_time()
+            for _ in range(calls):
+                step()
+            runs[name].append((time.process_time() - t0) / calls)
+    return {name: statistics.median(times) for name, times in runs.items()}
 
 
 def engine_step(model, X, y, loss: str, lr: float) -> Callable:
@@ -50,7 +78,8 @@ def numpy_reference_step(weights, X, y, activation: str, lr: float) -> Callable:
     """The tightest NumPy training step we could write by hand for sigmoid or
     tanh hidden layers, a sigmoid output and MSE: every buffer preallocated,
     every ufunc writing in place with ``out=``, BLAS (np.dot) for products
-    and for column sums (1^T D), sigmoid as (1 + tanh(z/2)) / 2."""
+    and for column sums (1^T D), and the exp forms of sigmoid and tanh that
+    gradplay.functional uses (1 / (1 + e^-z) and 1 - 2 / (e^{2z} + 1))."""
     Ws = [W.copy() for W, _ in weights]
     bs = [b.copy() for _, b in weights]
     n = X.shape[0]
@@ -64,20 +93,25 @@ def numpy_reference_step(weights, X, y, activation: str, lr: float) -> Callable:
     scale = 2.0 / Y.size
     L = len(Ws)
 
-    def sigmoid_(a):  # in place: a <- (1 + tanh(a/2)) / 2
-        a *= 0.5
-        np.tanh(a, out=a)
-        a *= 0.5
-        a += 0.5
+    def sigmoid_(a):  # in place: a <- 1 / (1 + e^-a)
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+        a += 1.0
+        np.divide(1.0, a, out=a)
+
+    def tanh_(a):  # in place: a <- 1 - 2 / (e^{2a} + 1)
+        a *= 2.0
+        np.exp(a, out=a)
+        a += 1.0
+        np.divide(2.0, a, out=a)
+        np.subtract(1.0, a, out=a)
 
     def step():
         for l in range(L):
             np.dot(A[l], Ws[l], out=A[l + 1])
             A[l + 1] += bs[l]
-            if l == L - 1 or activation == "sigmoid":
-                sigmoid_(A[l + 1])
-            else:
-                np.tanh(A[l + 1], out=A[l + 1])
+            with np.errstate(over="ignore"):
+                (sigmoid_ if l == L - 1 or activation == "sigmoid" else tanh_)(A[l + 1])
         # delta_L = 2 (a - y) / (n k) * a (1 - a)
         d, a, t = D[-1], A[-1], T[-1]
         np.subtract(a, Y, out=d)
@@ -153,10 +187,12 @@ def micrograd_step(weights, X, y, lr: float) -> Callable:
 
 def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: str = "sigmoid",
                   loss: str = "mse", lr: float = 0.5, seed: int = 0,
-                  include_scalar: bool = True, data=None, output: str = "sigmoid") -> list[dict]:
+                  include_scalar: bool = True, data=None, output: str = "sigmoid",
+                  repeats: int = 5) -> list[dict]:
     """Rows of {name, us_per_epoch, ratio, note}; ratio = torch autograd time / this time
     (above 1 means faster than PyTorch). ``data``: (X, y) to use instead of
-    ``n`` two-moons points."""
+    ``n`` two-moons points. The contenders are timed in turns, ``repeats``
+    rounds of ``epochs`` epochs each, and each keeps its median round."""
     from threadpoolctl import threadpool_limits
     if data is None:
         ds = load("moons", n_samples=max(n, 4), noise=0.2, seed=42, test_size=0.0)
@@ -164,13 +200,14 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
     X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1], dtype=np.float64)
     n = len(y)
     sizes = list(sizes)
-    rows = []
+    rows, contenders = [], {}
     with threadpool_limits(1):
         start = make_mlp(sizes, activation, output, seed=seed)
         weights = start.get_weights()
 
         def add(name, step, n_epochs=epochs, note=""):
-            rows.append({"name": name, "seconds": _time_per_epoch(step, n_epochs), "note": note})
+            contenders[name] = (step, n_epochs)
+            rows.append({"name": name, "seconds": None, "note": note})
 
         try:
             import torch
@@ -208,6 +245,9 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
                     note=f"{few} epochs")
             else:
                 add(f"gradplay {engine}", engine_step(model, X, y, loss, lr))
+        seconds = _time_interleaved(contenders, repeats)
+    for r in rows:
+        r["seconds"] = seconds.get(r["name"])
     ref = rows[0]["seconds"] if rows and rows[0]["name"].startswith("PyTorch") else None
     for r in rows:
         r["us_per_epoch"] = None if r["seconds"] is None else r["seconds"] * 1e6

@@ -64,16 +64,22 @@ class _BaseMLP(BaseEstimator):
         self.model_ = make_mlp([X.shape[1], *hidden, outputs], activation=self.activation,
                                output=output, engine=self.engine, seed=seed, init=self.init)
         data = Dataset(X, Y, X[:0], Y[:0], "fit")
+        # No history (record_every=0): recording evaluates the whole training set
+        # after every epoch, a second forward pass that a fit does not need. The
+        # loss curve is the mean batch loss of each epoch, as in scikit-learn.
         trainer = Trainer(self.model_, data, loss=loss, optimizer=self.optimizer,
                           lr=self.learning_rate, batch_size=self.batch_size,
-                          weight_decay=self.weight_decay, seed=seed)
-        history = trainer.run(self.epochs)
+                          weight_decay=self.weight_decay, seed=seed, record_every=0)
+        self.loss_curve_ = []
+        history = trainer.run(self.epochs, callback=self._record_loss)
         if history.stopped:
             warnings.warn(f"training stopped early: {history.stopped}", ConvergenceWarning,
                           stacklevel=3)
-        self.loss_curve_ = list(history.loss)
         self.n_iter_ = trainer.epoch
         return self
+
+    def _record_loss(self, trainer: Trainer) -> None:
+        self.loss_curve_.append(trainer.epoch_loss)
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):

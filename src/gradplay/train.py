@@ -7,7 +7,8 @@ carry on (or pause) without losing the optimizer's momentum.
 One epoch: shuffle (mini-batches only), then for each batch
 ``loss, grads = model.loss_and_grads(Xb, yb)`` and ``optimizer.step``. After
 the epoch the train and test loss and accuracy are recorded -- for a
-regression problem (float targets) R^2 instead of accuracy.
+regression problem (float targets) R^2 instead of accuracy -- every
+``record_every`` epochs, or never (an estimator has no use for them).
 ``Trainer.step_batch()`` trains one batch, so a caller with a time budget
 (the live page) can stop in the middle of an epoch and resume there.
 
@@ -100,15 +101,6 @@ class History:
                 "test_r2": self.test_r2[-1]}
 
 
-def _all_finite(arrays) -> bool:
-    """True if no entry of any array (NumPy or torch) is NaN or infinite."""
-    for a in arrays:
-        finite = np.isfinite(a).all() if isinstance(a, np.ndarray) else array_module(a).isfinite(a).all()
-        if not bool(finite):
-            return False
-    return True
-
-
 def _largest(arrays) -> float:
     """max |entry| over arrays (NumPy or torch); NaN if any entry is NaN."""
     return max(float(abs(a).max()) for a in arrays)
@@ -155,7 +147,7 @@ class Trainer:
                  optimizer: str | Optimizer = "sgd", lr: float = 0.5,
                  batch_size: int | None = None, momentum: float = 0.9,
                  weight_decay: float = 0.0, l1: float = 0.0, schedule: Schedule | None = None,
-                 seed: int = 0, history_limit: int = 5000):
+                 seed: int = 0, history_limit: int = 5000, record_every: int = 1):
         check_data(data)
         head = F.head_for(data.n_classes, model.output, loss)   # raises if they do not fit
         if model.output == "softmax" and model.sizes[-1] < head.units:
@@ -171,6 +163,11 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.epoch = 0
         self.history = History(limit=history_limit)
+        # record() (a forward pass over the train and test sets) after every
+        # ``record_every`` epochs; 0: never (``epoch_loss`` is still kept)
+        self.record_every = check_record_every(record_every)
+        self.epoch_loss = math.nan            # mean batch loss of the latest epoch
+        self._epoch_losses: list = []         # (loss, batch size) of this epoch's batches
         self.last_grads: list | None = None   # [(dW, db), ...] of the latest step
         self._last_finite: list | None = None # weights whose batch loss was finite
         self._batches: deque = deque()        # index arrays left in this epoch
@@ -216,7 +213,11 @@ class Trainer:
             return False
         if not self._batches:
             self.epoch += 1
-            self.record()
+            self.epoch_loss = sum(v * m for v, m in self._epoch_losses) / \
+                sum(m for _, m in self._epoch_losses)
+            self._epoch_losses.clear()
+            if self.record_every and self.epoch % self.record_every == 0:
+                self.record()
         return True
 
     def _step_on(self, X, y) -> bool:
@@ -224,14 +225,17 @@ class Trainer:
         # the weights before this step, copied on their own device (no trip to the CPU)
         before = [(W * 1, b * 1) for W, b in model.weights]
         value, grads = model.loss_and_grads(X, y, self.loss_name)
-        flat = [g for pair in grads for g in pair]
-        if not math.isfinite(value) or not _all_finite(flat):
+        if not math.isfinite(value):
             # ``before`` has this non-finite loss: go back to the last finite one
             what = "NaN" if math.isnan(value) else "infinite"
             return self._diverged(f"loss became {what}")
         self._last_finite = before
         self.last_grads = grads
-        self.optimizer.step(model.parameters(), flat)
+        self._epoch_losses.append((value, len(y)))
+        self.optimizer.step(model.parameters(), [g for pair in grads for g in pair])
+        # Gradients are not checked on their own: under every optimizer here a NaN
+        # or infinite gradient makes the weight it updates NaN or infinite, and
+        # the check below sees it (and the weights go back to ``before``).
         largest = _largest(model.parameters())
         if not largest <= MAX_WEIGHT:            # also true for NaN
             return self._diverged("the weights became infinite" if not math.isfinite(largest)
@@ -324,6 +328,13 @@ def _check_labels(y: np.ndarray, name: str, model: Network, loss: str) -> None:
     if bad.any():
         i = int(np.argmax(bad))
         raise ValueError(f"{name}[{i}] = {y[i].item()!r}: {rule}")
+
+
+def check_record_every(k) -> int:
+    """Epochs between two history rows: a whole number >= 0 (0: no history)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ValueError(f"record_every must be a whole number >= 0 (0: never), got {k!r}")
+    return int(k)
 
 
 def check_batch_size(batch_size) -> int | None:

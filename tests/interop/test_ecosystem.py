@@ -1,64 +1,17 @@
-"""scikit-learn estimators, model files, PyTorch export and the torch device path."""
+"""Model files, PyTorch export and the torch device path (the estimators: tests/estimator)."""
 
 import json
 import zipfile
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_moons
-from sklearn.model_selection import GridSearchCV, cross_val_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gradplay import interop, make_mlp
 from gradplay.cli import main
 from gradplay.data import load
-from gradplay.estimator import MLPClassifier, MLPRegressor
 from gradplay.interop import ModelFileError
 
 
-@parametrize_with_checks([MLPClassifier(random_state=0), MLPRegressor(random_state=0)])
-def test_sklearn_check_estimator(estimator, check):
-    check(estimator)
-
-
-def test_classifier_in_pipeline_grid_search_and_cross_validation():
-    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
-    pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,),
-                                                         random_state=0))
-    scores = cross_val_score(pipe, X, y, cv=3)
-    assert scores.mean() > 0.9
-    grid = GridSearchCV(pipe, {"mlpclassifier__activation": ["tanh", "relu"],
-                               "mlpclassifier__learning_rate": [0.01, 0.03]}, cv=3)
-    grid.fit(X, y)
-    assert grid.best_score_ > 0.9 and set(grid.best_params_) == {
-        "mlpclassifier__activation", "mlpclassifier__learning_rate"}
-
-
-def test_classifier_string_labels_multiclass_and_probabilities():
-    ds = load("spiral", n_samples=300, classes=3, noise=0.05, seed=0)
-    names = np.array(["red", "green", "blue"])
-    clf = MLPClassifier(hidden_layer_sizes=(32, 32), activation="relu", init="he",
-                        learning_rate=0.02, epochs=300, random_state=0)
-    clf.fit(ds.X_train, names[ds.y_train])
-    assert list(clf.classes_) == ["blue", "green", "red"]
-    proba = clf.predict_proba(ds.X_test)
-    assert proba.shape == (len(ds.y_test), 3) and np.allclose(proba.sum(axis=1), 1)
-    assert clf.score(ds.X_test, names[ds.y_test]) > 0.9
-    assert clf.model_.output == "softmax" and clf.n_iter_ == 300
-
-
-def test_regressor_learns_a_smooth_function():
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-2, 2, size=(400, 1))
-    y = 50 * np.sin(X[:, 0]) + 100   # a large offset and scale: targets are standardised
-    reg = MLPRegressor(hidden_layer_sizes=(16,), epochs=500, learning_rate=0.02,
-                       random_state=0).fit(X, y)
-    assert reg.score(X, y) > 0.98
-
-
-# ---------------------------------------------------------------- model files
 @pytest.mark.parametrize("suffix", [".json", ".npz"])
 @pytest.mark.parametrize("engine", ["tensor", "manual", "scalar"])
 def test_save_and_load_round_trip(tmp_path, suffix, engine):

@@ -47,11 +47,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 class Tensor:
     """An ndarray that remembers how it was computed (float64 by default)."""
 
-    __slots__ = ("data", "grad", "children", "grad_fn", "op", "label")
+    __slots__ = ("data", "grad", "children", "grad_fn", "op", "label", "requires_grad")
 
     def __init__(self, data, _children: tuple = (), _op: str = "",
-                 grad_fn: Callable | None = None, label: str = ""):
+                 grad_fn: Callable | None = None, label: str = "", requires_grad: bool = True):
         self.data = data if isinstance(data, np.ndarray) else np.asarray(data, dtype=np.float64)
+        # False for data (a batch X): backward() then skips its gradient, which
+        # nobody reads; weights and every computed node keep True.
+        self.requires_grad = requires_grad
         self.grad = None
         self.children = _children
         self.grad_fn = grad_fn  # G -> tuple of gradients, one per child
@@ -102,6 +105,24 @@ class Tensor:
         # C = A @ B:  dA = G @ B.T  (n, k)(k, m) ;  dB = A.T @ G
         return Tensor(F.matmul(A, B), (self, other), "@",
                       lambda G: (F.matmul(G, B.T), F.matmul(A.T, G)))
+
+    def linear(self, W: Tensor, b: Tensor) -> Tensor:
+        """A dense layer, self @ W + b, as one node.
+
+        The same as ``self @ W + b`` (two nodes, the rules of ``@`` and ``+``
+        below), but the bias is added in place instead of into a second
+        (n, fan_out) array, and dX is skipped when X needs no gradient::
+
+            Z = X @ W + b:   dX = G @ W.T,   dW = X.T @ G,   db = G summed over the rows
+        """
+        W, b = _as_tensor(W), _as_tensor(b)
+        X, Wd = self.data, W.data
+        Z = F.matmul(X, Wd)                       # (n, fan_in) @ (fan_in, fan_out)
+        Z += b.data                               # + b (fan_out,) on every row, in place
+        x_needs = self.requires_grad
+        return Tensor(Z, (self, W, b), "linear",
+                      lambda G: (F.matmul(G, Wd.T) if x_needs else None,
+                                 F.matmul(X.T, G), F.column_sum(G)))
 
     def __radd__(self, other) -> Tensor:
         return self + other
@@ -182,11 +203,14 @@ class Tensor:
         """Nodes each after their inputs (the same search as for Values)."""
         return topological_order(self)
 
-    def backward(self) -> None:
+    def backward(self, retain_grads: bool = True) -> None:
         """Fill ``.grad`` of every node with d(self)/d(node); self must be a scalar.
 
         As for ``Value``: leaves (no op) *accumulate* across calls, like PyTorch,
         so zero them between steps; interior nodes are reset on every call.
+        ``retain_grads=False`` drops an interior node's gradient as soon as its
+        rule has used it (PyTorch's default: only leaves keep ``.grad``), so a
+        big batch holds fewer (n, units) arrays at once.
         """
         if self.data.size != 1:
             raise ValueError(f"backward() needs a scalar output, got shape {self.data.shape}")
@@ -200,8 +224,12 @@ class Tensor:
             if node.grad_fn is None or node.grad is None:
                 continue
             for child, g in zip(node.children, node.grad_fn(node.grad)):
+                if g is None or not child.requires_grad:
+                    continue
                 g = unbroadcast(g, child.data.shape)
                 child.grad = g if child.grad is None else child.grad + g
+            if not retain_grads:
+                node.grad = None            # interior: used up (leaves have no grad_fn)
 
 
 def _as_tensor(x) -> Tensor:

@@ -26,7 +26,9 @@ class Linear:
         self.b = Tensor(b, label="b")
 
     def __call__(self, x: Tensor) -> Tensor:
-        return x @ self.W + self.b  # (n, fan_in) @ (fan_in, fan_out) + (fan_out,)
+        # x @ self.W + self.b: (n, fan_in) @ (fan_in, fan_out) + (fan_out,), as
+        # one node (Tensor.linear) so that the bias is added in place
+        return x.linear(self.W, self.b)
 
     def parameters(self) -> list[Tensor]:
         return [self.W, self.b]
@@ -44,7 +46,7 @@ class TensorMLP(Network):
 
     def logits(self, X, layers: Sequence[Linear]) -> Tensor:
         """The output layer's pre-activation z, as a graph of Tensors."""
-        h = Tensor(X)
+        h = Tensor(X, requires_grad=False)    # data: no gradient wanted
         for layer in layers[:-1]:
             h = layer(h).activation(self.activation)
         return layers[-1](h)
@@ -55,5 +57,5 @@ class TensorMLP(Network):
         Y = self.targets(y, X.shape[0])
         layers = self.layers()
         out = self.logits(X, layers).loss(loss, self.output, Y)
-        out.backward()
+        out.backward(retain_grads=False)   # only the weights' gradients are read
         return float(out.data), [(layer.W.grad, layer.b.grad) for layer in layers]
