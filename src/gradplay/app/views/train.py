@@ -188,8 +188,9 @@ def on_edit() -> None:
         ss.edit_error = str(e)
 
 
-st.html("<style>.block-container{padding-top:2.6rem;padding-bottom:0}"
-        "[data-testid='stVerticalBlock']{gap:0.45rem}</style>")
+st.html("<style>.block-container{padding-top:3.4rem;padding-bottom:0}"
+        "[data-testid='stVerticalBlock']{gap:0.45rem}"
+        ".st-key-gp-carriers{display:none}</style>")   # the hidden frame carriers (see send)
 for note in ss.pop("url_notes", []):
     st.text(f"Link: {note}")                  # plain text: a link's values are not markup
 c = st.columns([1.1, 0.8, 0.8, 2.6, 1.2, 1.2, 1.2])
@@ -235,22 +236,25 @@ def send(slot, more: bool) -> None:
 @st.fragment
 def live_view() -> None:
     live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit)
-    slot = st.empty()
+    with st.container(key="gp-carriers"):    # hidden: a carrier shows nothing, so no layout
+        slot = st.empty()
     if not ss.running:
         send(slot, more=False)
         return
     started = time.perf_counter()
     while ss.running and time.perf_counter() - started < RUN_SECONDS:
-        if ss.seq - ss.acked.get("seq", 0) >= WINDOW:
+        speed = ss.w_speed
+        behind = ss.seq - ss.acked.get("seq", 0) >= WINDOW
+        if behind and speed != FAST:
             break                             # the browser is behind: its next ack resumes
         t0 = time.perf_counter()
-        speed = ss.w_speed
         sess.advance(speed, budget=MAX_BUDGET if speed == FAST else FRAME_SECONDS)
         if sess.finished:
             ss.running = False
             send(slot, more=False)
             st.rerun()                        # the whole page: Play comes back
-        send(slot, more=True)
+        if not behind:                        # at max speed training goes on meanwhile
+            send(slot, more=True)
         rest = FRAME_SECONDS - (time.perf_counter() - t0)
         if rest > 0 and speed != FAST:
             time.sleep(rest)

@@ -79,6 +79,9 @@ function el(tag, cls, parent, attrs) {
   return e;
 }
 
+/** Change an element's text only when it differs (a text change costs a layout). */
+function setText(e, text) { if (e.textContent !== text) e.textContent = text; }
+
 function fmt(x, digits = 3) {
   if (x === null || x === undefined || !isFinite(x)) return "—";
   const a = Math.abs(x);
@@ -101,10 +104,12 @@ export function createRenderer(host, options = {}) {
   modeG.textContent = "Gradients";
   const legend = el("span", "gp-legend", bar);
   const net = el("div", "gp-network", left, { "data-testid": "gp-network", "data-mode": "weights" });
-  const svg = document.createElementNS(SVGNS, "svg");
+  const netCanvas = el("canvas", "gp-netcanvas", net);    // edges, maps and biases: repainted
+  const nctx = netCanvas.getContext("2d");
+  const svg = document.createElementNS(SVGNS, "svg");     // invisible, fixed: where to click
   svg.setAttribute("class", "gp-edges");
   net.appendChild(svg);
-  const nodesBox = el("div", "gp-nodes", net);
+  const nodesBox = el("div", "gp-nodes", net);            // invisible, fixed: where to hover
 
   // right: numbers, curves, boundary
   const right = el("div", "gp-right", root);
@@ -174,6 +179,8 @@ export function createRenderer(host, options = {}) {
     const cols = sizes.length, xpad = 46;
     const step = cols > 1 ? (W - 2 * xpad - node) / (cols - 1) : 0;
     svg.setAttribute("width", W); svg.setAttribute("height", H);
+    netCanvas.width = Math.round(W * dpr); netCanvas.height = Math.round(H * dpr);
+    netCanvas.style.width = W + "px"; netCanvas.style.height = H + "px";
     const nodes = [], edges = [];
     h.layers.forEach((layer, l) => {
       const n = layer.shown, gap = Math.min(node + 12, (H - 16) / n);
@@ -184,19 +191,17 @@ export function createRenderer(host, options = {}) {
         const box = el("div", "gp-node", nodesBox, { "data-testid": `gp-node-${l}-${j}` });
         box.style.left = x + "px"; box.style.top = y + "px";
         box.style.width = box.style.height = node + "px";
-        const c = el("canvas", "", box);
+        const c = document.createElement("canvas");           // the map at its own resolution
         c.width = c.height = h.map_res;
-        let label = null;
         if (l === 0) {
-          label = el("span", "gp-name", box);
-          label.textContent = layer.names ? layer.names[j] : `x${j + 1}`;
+          el("span", "gp-name", box).textContent = layer.names ? layer.names[j] : `x${j + 1}`;
         } else {
-          label = el("span", "gp-bias", box, { "data-testid": `gp-bias-${l}-${j}` });
-          label.addEventListener("click", (ev) => openEditor(ev, l - 1, -1, j));
+          const hit = el("span", "gp-bias-hit", box, { "data-testid": `gp-bias-${l}-${j}`, title: "click to set the bias" });
+          hit.addEventListener("click", (ev) => openEditor(ev, l - 1, -1, j));
         }
         box.addEventListener("mouseenter", () => { state.focus = { l, j }; paintBoundary(); });
         box.addEventListener("mouseleave", () => { state.focus = null; paintBoundary(); });
-        col.push({ x, y, box, ctx: c.getContext("2d"), img: null, label });
+        col.push({ x, y, box, canvas: c, ctx: c.getContext("2d"), img: null });
       }
       if (layer.units > n) {
         const more = el("div", "gp-more", nodesBox);
@@ -210,13 +215,16 @@ export function createRenderer(host, options = {}) {
         for (let j = 0; j < nodes[l + 1].length; j++) {
           const a = nodes[l][i], b = nodes[l + 1][j];
           const pts = [a.x + node, a.y + node / 2, b.x, b.y + node / 2];
-          const line = lineEl(pts, "gp-edge");
           const hit = lineEl(pts, "gp-hit");
           hit.setAttribute("data-testid", `gp-edge-${l}-${i}-${j}`);
           const title = document.createElementNS(SVGNS, "title");
           hit.appendChild(title);
+          hit.addEventListener("mouseenter", () => {
+            const f = state.frame;
+            if (f) title.textContent = `w = ${fmt(f.weight(l, i, j), 4)}   ∂L/∂w = ${fmt(f.dweight(l, i, j), 4)}   (click to set w)`;
+          });
           hit.addEventListener("click", (ev) => openEditor(ev, l, i, j));
-          edges.push({ l, i, j, line, hit, title });
+          edges.push({ l, i, j, pts });
         }
       }
     }
@@ -261,32 +269,44 @@ export function createRenderer(host, options = {}) {
   function paintNetwork() {
     const f = state.frame, lay = state.layout;
     if (!f || !lay) return;
-    const grads = state.mode === "gradients", sc = f.h.scales;
+    const grads = state.mode === "gradients", sc = f.h.scales, node = lay.node;
+    const ctx = nctx;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, netCanvas.width, netCanvas.height);
+    const s = grads ? sc.dW : sc.W;
+    for (const e of lay.edges) {
+      const v = grads ? f.dweight(e.l, e.i, e.j) : f.weight(e.l, e.i, e.j);
+      const t = s > 0 ? Math.min(Math.abs(v) / s, 1) : 0;
+      ctx.strokeStyle = grads ? (v >= 0 ? GRAD_POS : GRAD_NEG) : (v >= 0 ? CLASS_COLORS[1] : CLASS_COLORS[0]);
+      ctx.globalAlpha = 0.35 + 0.65 * t;
+      ctx.lineWidth = 0.4 + 4.6 * t;
+      ctx.beginPath(); ctx.moveTo(e.pts[0], e.pts[1]); ctx.lineTo(e.pts[2], e.pts[3]); ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    ctx.font = "10px sans-serif"; ctx.textBaseline = "top";
     lay.nodes.forEach((col, l) => col.forEach((n, j) => {
       if (!n.img) n.img = n.ctx.createImageData(f.h.map_res, f.h.map_res);
       paintCodes(n.img, f.map(l, j), false);
       n.ctx.putImageData(n.img, 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(n.canvas, n.x, n.y, node, node);
+      let ring = "#999", width = 1;
       if (l > 0) {
         const v = grads ? f.dbias(l - 1, j) : f.bias(l - 1, j);
-        n.label.textContent = (grads ? "∂b " : "b ") + fmt(v, 2);
-        const s = grads ? sc.db : sc.b, t = s > 0 ? Math.min(Math.abs(v) / s, 1) : 0;
-        n.box.style.outlineColor = grads ? (v >= 0 ? GRAD_POS : GRAD_NEG) : (v >= 0 ? CLASS_COLORS[1] : CLASS_COLORS[0]);
-        n.box.style.outlineWidth = (grads ? 1 + 3 * t : 1) + "px";
+        const bs = grads ? sc.db : sc.b, t = bs > 0 ? Math.min(Math.abs(v) / bs, 1) : 0;
+        ring = grads ? (v >= 0 ? GRAD_POS : GRAD_NEG) : (v >= 0 ? CLASS_COLORS[1] : CLASS_COLORS[0]);
+        width = grads ? 1 + 3 * t : 1;
+        const label = (grads ? "∂b " : "b ") + fmt(v, 2);
+        ctx.fillStyle = "rgba(255,255,255,0.85)";
+        ctx.fillRect(n.x + node - 10, n.y + node + 1, ctx.measureText(label).width + 2, 11);
+        ctx.fillStyle = "#444"; ctx.fillText(label, n.x + node - 9, n.y + node + 1);
       }
+      ctx.strokeStyle = ring; ctx.lineWidth = width;
+      ctx.strokeRect(n.x - width / 2, n.y - width / 2, node + width, node + width);
     }));
-    const s = grads ? sc.dW : sc.W;
-    for (const e of lay.edges) {
-      const w = f.weight(e.l, e.i, e.j), g = f.dweight(e.l, e.i, e.j);
-      const v = grads ? g : w, t = s > 0 ? Math.min(Math.abs(v) / s, 1) : 0;
-      e.line.setAttribute("stroke", grads ? (v >= 0 ? GRAD_POS : GRAD_NEG) : (v >= 0 ? CLASS_COLORS[1] : CLASS_COLORS[0]));
-      e.line.setAttribute("stroke-width", (0.4 + 4.6 * t).toFixed(2));
-      e.line.setAttribute("stroke-opacity", (0.35 + 0.65 * t).toFixed(2));
-      e.title.textContent = `w = ${fmt(w, 4)}   ∂L/∂w = ${fmt(g, 4)}   (click to set w)`;
-      e.hit.setAttribute("data-w", w.toPrecision(6));
-    }
-    legend.textContent = grads
+    setText(legend, grads
       ? "edge and ring: ∂L/∂w, ∂L/∂b of the last step — magenta > 0 (it will fall), green < 0 (it will rise)"
-      : "edge: weight — blue > 0, orange < 0, thicker is larger · b: bias · click an edge to set it";
+      : "edge: weight — blue > 0, orange < 0, thicker is larger · b: bias · click an edge or a bias to set it");
   }
 
   function toCanvas(x, y, side) {
@@ -305,9 +325,9 @@ export function createRenderer(host, options = {}) {
       paintCodes(img, f.map(focus.l, focus.j), false);
       const layer = f.h.layers[focus.l];
       const [lo, hi] = layer.ranges[focus.j];
-      focusEl.textContent = focus.l === 0
+      setText(focusEl, focus.l === 0
         ? `showing input ${layer.names ? layer.names[focus.j] : focus.j + 1} over the plane (${fmt(lo, 2)} to ${fmt(hi, 2)})`
-        : `showing layer ${focus.l} unit ${focus.j + 1} (${layer.activation}, ${fmt(lo, 2)} to ${fmt(hi, 2)})`;
+        : `showing layer ${focus.l} unit ${focus.j + 1} (${layer.activation}, ${fmt(lo, 2)} to ${fmt(hi, 2)})`);
       focusEl.setAttribute("data-focus", `${focus.l}-${focus.j}`);
     } else {
       const b = f.h.boundary;
@@ -315,9 +335,9 @@ export function createRenderer(host, options = {}) {
       img = gctx.createImageData(res, res);
       if (b.kind === "class") paintClasses(img, f.b.boundary, f.b.confidence, discrete);
       else paintCodes(img, f.b.boundary, discrete && b.kind === "prob");
-      focusEl.textContent = b.kind === "prob" ? "p(class 1): orange 0 · white 0.5 · blue 1 — hover a neuron to see its map"
-        : b.kind === "class" ? "predicted class (paler: less sure) — hover a neuron to see its map"
-        : `prediction, ${fmt(b.lo, 2)} (orange) to ${fmt(b.hi, 2)} (blue) — hover a neuron to see its map`;
+      setText(focusEl, b.kind === "prob" ? "p(class 1): orange 0 · white ½ · blue 1 · hover a neuron for its map"
+        : b.kind === "class" ? "predicted class (paler: less sure) · hover a neuron for its map"
+        : `prediction ${fmt(b.lo, 2)} (orange) to ${fmt(b.hi, 2)} (blue) · hover a neuron`);
       focusEl.setAttribute("data-focus", "output");
     }
     if (grid.width !== res) { grid.width = grid.height = res; }
@@ -388,11 +408,11 @@ export function createRenderer(host, options = {}) {
 
   function paintText() {
     const h = state.frame.h, m = h.metrics;
-    epochEl.textContent = String(h.epoch);
+    setText(epochEl, String(h.epoch));
     const acc = h.boundary.kind !== "value";
-    metricsEl.textContent = `loss train ${fmt(m.train_loss, 4)} · test ${fmt(m.test_loss, 4)}` +
-      (acc ? `   accuracy train ${pct(m.train_accuracy)} · test ${pct(m.test_accuracy)}` : "");
-    stoppedEl.textContent = h.stopped || "";
+    setText(metricsEl, `loss train ${fmt(m.train_loss, 4)} · test ${fmt(m.test_loss, 4)}` +
+      (acc ? `   accuracy train ${pct(m.train_accuracy)} · test ${pct(m.test_accuracy)}` : ""));
+    setText(stoppedEl, h.stopped || "");
     stoppedEl.style.display = h.stopped ? "block" : "none";
   }
 
@@ -432,7 +452,7 @@ export function createRenderer(host, options = {}) {
       keys.forEach((key, c) => R[key].push(rows[k + c]));
       state.lastEpoch = rows[k];
     }
-    if (R.epoch.length > 4000)                            // keep the curve light: every other point
+    if (R.epoch.length > 600)                            // keep the curve light: every other point
       for (const key of keys) R[key] = R[key].filter((_, i) => i % 2 === 0 || i === R[key].length - 1);
   }
 
@@ -447,8 +467,7 @@ export function createRenderer(host, options = {}) {
     state.frame = accept(frame);
     buildLayout(h);
     repaint();
-    root.setAttribute("data-run", h.run);
-    root.setAttribute("data-seq", String(h.seq));
+    if (root.getAttribute("data-run") !== h.run) root.setAttribute("data-run", h.run);
     clearTimeout(state.ackTimer);
     if (h.more && options.onDrawn) {
       const ack = { seq: h.seq, epoch: state.lastEpoch, run: h.run, statics: state.statics ? state.statics.run : null };
