@@ -235,10 +235,13 @@ def cmd_expr(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- app, bench
 # Streamlit settings for serving learners, not developers: "viewer" hides the
 # Deploy button, rerun and clear-cache from the toolbar; no usage statistics;
-# uploads capped a little above the CSV and model-file limits.
+# uploads capped a little above the CSV and model-file limits; no full garbage
+# collection after every script run (it cost the live trainer ~40 ms a frame)
+# and no file watcher (an installed app does not change).
 APP_OPTIONS = {"server.headless": True, "browser.gatherUsageStats": False,
                "global.developmentMode": False, "client.toolbarMode": "viewer",
-               "server.maxUploadSize": 64}
+               "server.maxUploadSize": 64, "runner.postScriptGC": False,
+               "server.fileWatcherType": "none"}
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -256,15 +259,78 @@ def cmd_app(args: argparse.Namespace) -> int:
         from streamlit.web import bootstrap
     except ImportError:
         raise UsageError("the web app needs Streamlit: pip install 'gradplay[app]'") from None
-    script = Path(__file__).parent / "app" / "Home.py"
-    url = f"http://{args.host}:{args.port}"
-    print(f"gradplay playground: {url}  (Ctrl+C to stop)", flush=True)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", args.host,
-           "--server.port", str(args.port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-           # no full garbage collection after every script run: it cost the live
-           # trainer ~40 ms a frame; no file watcher: an installed app does not change
-           "--runner.postScriptGC", "false", "--server.fileWatcherType", "none"]
+    _survive_closed_stdout()
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+        signal.signal(signal.SIGHUP, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
+    script = str(Path(__file__).parent / "app" / "Home.py")
+    print(f"gradplay playground: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    # flag names as ``streamlit run`` passes them: dots become underscores
+    flags = {key.replace(".", "_"): value for key, value in
+             {**APP_OPTIONS, "server.address": args.host, "server.port": args.port}.items()}
+    bootstrap.load_config_options(flag_options=flags)
+    bootstrap.run(script, False, [], flags)
+    return 0
+
+
+class _StdoutOrNothing(io.TextIOBase):
+    """sys.stdout that goes quiet when its reader has gone (``gradplay app | head -1``).
+
+    Python ignores SIGPIPE, so writing to a closed pipe raises BrokenPipeError,
+    which would end the server at its next print. On the first one, file
+    descriptor 1 is pointed at /dev/null (the recipe in Python's signal docs)
+    and serving goes on.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        return len(text)
+
+    def flush(self) -> None:
+        self.write("")
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self):
+        return self._stream.encoding
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+def _survive_closed_stdout() -> None:
+    if not isinstance(sys.stdout, _StdoutOrNothing):
+        sys.stdout = _StdoutOrNothing(sys.stdout)
+
+
+def _whole_number(low: int, high: int):
+    """An argparse type: a whole number in [low, high], or a message saying so."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number in [{low:,}, {high:,}], "
+                                             f"got {text!r}")
+        return value
+    return parse
+
+
+def _bench_sizes(text: str) -> list[int]:
+    """Layer sizes like 2-4-1: two inputs (the moons data), one output, hidden
+    layers of 1..MAX_BENCH_UNITS."""
     try:
         sizes = [int(s) for s in text.split("-")]
     except ValueError:

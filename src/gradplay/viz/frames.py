@@ -14,8 +14,8 @@ Wire format (little-endian), one ``bytes`` object::
 ``header["blobs"]`` maps each blob's name to ``[offset, length, dtype]``,
 offsets counted from the start of the blob area. Grids travel as uint8
 (0..255 over a stated range ``[lo, hi]``: value = lo + q/255 * (hi - lo)),
-numbers as float32 or float64. A 100x100 boundary is 10 kB; a whole frame of
-an 8-8 network is about 16 kB.
+numbers as float64 (weights) or float32 (point coordinates). An 80x80
+boundary is 6.4 kB; a whole frame of an 8-8 network is about 17 kB.
 """
 
 from __future__ import annotations
@@ -180,7 +180,8 @@ def _shown(n: int, most: int) -> list[int]:
 
 
 def network_numbers(model, grads) -> dict[str, np.ndarray]:
-    """Weights, biases and the last step's gradients as flat float32 arrays.
+    """Weights, biases and the last step's gradients as flat float64 arrays
+    (float64: a diverging run's last finite weights may not fit a float32).
 
     Layer l's W (fan_in, fan_out) is stored row-major (W[i, j]: from unit i to
     unit j), then the next layer's; biases likewise. ``grads``: [(dW, db), ...]
@@ -190,7 +191,7 @@ def network_numbers(model, grads) -> dict[str, np.ndarray]:
     if grads is None:
         grads = [(np.zeros_like(W), np.zeros_like(b)) for W, b in weights]
     grads = [(to_numpy(dW), to_numpy(db)) for dW, db in grads]
-    flat = lambda arrays: np.concatenate([np.ravel(a) for a in arrays]).astype(np.float32)  # noqa: E731
+    flat = lambda arrays: np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64)  # noqa: E731
     return {"W": flat(W for W, _ in weights), "b": flat(b for _, b in weights),
             "dW": flat(dW for dW, _ in grads), "db": flat(db for _, db in grads)}
 
@@ -244,7 +245,8 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
     layers, maps = layer_maps(model, acts, view)
     blobs["maps"] = maps
     numbers = network_numbers(model, grads)
-    scales = {k: float(np.max(np.abs(v), initial=0.0)) for k, v in numbers.items()}
+    # the largest |value| of each, for the edge widths (None if not finite)
+    scales = {k: finite_or_none(np.max(np.abs(v), initial=0.0)) for k, v in numbers.items()}
     blobs.update(numbers)
     rows = history_rows(history, since_epoch)
     blobs["rows"] = rows

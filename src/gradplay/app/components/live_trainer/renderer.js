@@ -39,7 +39,7 @@ export function decodeFrame(data) {
 
 // ------------------------------------------------------------------ colours
 function mix(a, b, t) { return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]; }
-/** 256 colours: orange (code 0) -> white (128) -> blue (255), as viz.live.heatmap_rgb. */
+/** 256 colours: orange (code 0) -> white (128) -> blue (255), the map of viz.plots.class_cmap. */
 function divergingLUT() {
   const lut = new Uint8ClampedArray(256 * 3);
   for (let q = 0; q < 256; q++) {
