@@ -11,12 +11,13 @@ headless Chromium, presses Play and, over ``--seconds`` (20), reports:
 * the server's CPU milliseconds per delivered frame: the CPU time of the whole
   server process group before and after, over the frames of all pages.
 
-Then the same with four pages at once, and the page at "max speed" against
-``fit``'s epochs per second for the same config in this process (one thread).
-``--matrix`` repeats the last for every engine and batch size.
+Then the same with four pages at once; the page at "max speed" against
+``fit``'s epochs per second for the same config in this process (one thread),
+``--matrix`` for every engine and batch size; and how long Pause takes to be
+answered at the largest settings (scalar engine, 6x32, 2,000 points, batch 8).
 
 Targets (issue 11): >= 15 fps, 0 blank frames, <= 15 ms server CPU per frame,
-max-speed throughput >= 0.7x fit. Bounded time; the server's process group is
+max-speed throughput >= 0.7x fit, Pause answered within 0.5 s. Bounded time; the server's process group is
 killed in every case.
 
     python benchmarks/live_browser.py [--seconds 20] [--matrix]
@@ -160,6 +161,32 @@ def fit_epochs_per_second(query: dict, seconds: float = 3.0) -> float:
     return n / (time.perf_counter() - start)
 
 
+def pause_seconds(browser, base: str) -> tuple[float, float]:
+    """Seconds from a Pause click to the last frame the page received (the
+    frame loop has stopped), and to the Play button being back."""
+    page = open_page(browser, base + "?engine=scalar&hidden=32,32,32,32,32,32&samples=2000"
+                                      "&batch_size=8&speed=max")
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_selector("button:has-text('Pause')", timeout=30_000)
+    page.wait_for_timeout(3000)
+    # the time of the last frame, seen from the page
+    page.evaluate("""() => { const r = document.querySelector('.gp-live');
+      window.__last = performance.now();
+      new MutationObserver(() => { window.__last = performance.now(); })
+        .observe(r, {attributes: true, attributeFilter: ['data-seq']}); }""")
+    # dispatched at once (playwright's own click waits for a still layout)
+    clicked = page.evaluate("() => { [...document.querySelectorAll('button')]"
+                            ".find(b => b.innerText.includes('Pause')).click();"
+                            " return performance.now(); }")
+    start = time.perf_counter()
+    page.wait_for_selector("button:has-text('Play')", timeout=30_000)
+    play = time.perf_counter() - start
+    page.wait_for_timeout(1000)
+    last = page.evaluate("() => window.__last")
+    page.close()
+    return max(last - clicked, 0) / 1000, play
+
+
 def report(name: str, r: dict) -> None:
     fps = r["fps"]
     print(f"{name:28s} fps {min(fps):5.1f} (min) {sum(fps) / len(fps):5.1f} (mean) | "
@@ -213,6 +240,9 @@ def main() -> int:
                     print(f"max speed {engine:6s} batch {batch or 'full':>4}: page "
                           f"{shown:7.1f} epochs/s, fit {ref:7.1f} epochs/s -> "
                           f"{shown / ref:.2f}x (target >= 0.7x); {r['fps'][0]:.1f} fps")
+                stop, play = pause_seconds(browser, base)
+                print(f"Pause at scalar 6x32, 2000 points, batch 8: last frame {stop:.2f} s "
+                      f"after the click (target <= 0.5 s), Play back after {play:.2f} s")
             finally:
                 browser.close()
     finally:

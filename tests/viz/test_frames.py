@@ -36,6 +36,14 @@ def test_activation_range_is_natural_or_symmetric():
     assert activation_range("linear", np.zeros(4)) == (-1.0, 1.0)   # never a zero span
 
 
+def test_big_networks_get_a_coarser_grid():
+    X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    assert View.for_run(X, [2, 8, 8, 1]).resolution == 80
+    big = View.for_run(X, [2, *[32] * 6, 1])
+    assert big.resolution == 40 and big.map_resolution == 10
+    assert View.for_run(X, [2, 64, 1]).resolution == 49       # sqrt(80 * 80 * 25 / 65)
+
+
 def test_the_grid_is_an_image_with_x2_pointing_up():
     view = View((-1.0, 1.0, -2.0, 2.0), resolution=5)
     pts = view.points(5).reshape(5, 5, 2)
@@ -46,7 +54,7 @@ def test_the_grid_is_an_image_with_x2_pointing_up():
 
 def test_output_grid_is_the_models_prediction():
     run = trained()
-    view = View.for_data(run.data.X, resolution=30)
+    view = View.for_run(run.data.X, run.model.sizes, resolution=30)
     acts = grid_layers(run.model, view)
     head, blobs = output_grid(run.model, acts[-1], view)
     assert head["kind"] == "prob" and (head["lo"], head["hi"]) == (0.0, 1.0)
@@ -56,7 +64,7 @@ def test_output_grid_is_the_models_prediction():
 
 def test_softmax_output_sends_class_and_confidence():
     run = trained(RunConfig(dataset="spiral", classes=3, samples=150, hidden=(6,)))
-    view = View.for_data(run.data.X, resolution=20)
+    view = View.for_run(run.data.X, run.model.sizes, resolution=20)
     head, blobs = output_grid(run.model, grid_layers(run.model, view)[-1], view)
     probs = run.model.predict(view.points(20))                      # (400, 3)
     assert head["kind"] == "class" and head["classes"] == 3
@@ -140,7 +148,7 @@ def test_pack_and_unpack_are_inverse_and_aligned():
 
 def test_a_frame_carries_everything_and_stays_small():
     run = trained(epochs=12)
-    view = View.for_data(run.data.X)
+    view = View.for_run(run.data.X, run.model.sizes)
     payload = build_frame(run.model, run.data, run.trainer.history, view,
                           grads=run.trainer.last_grads, since_epoch=10, seq=7, run_id="r1",
                           static=True, more=True)
@@ -164,7 +172,7 @@ def test_metrics_after_a_divergence_are_finite_or_none():
     run.trainer.run(50)
     assert run.trainer.history.stopped
     h, b = unpack(build_frame(run.model, run.data, run.trainer.history,
-                              View.for_data(run.data.X), grads=run.trainer.last_grads))
+                              View.for_run(run.data.X, run.model.sizes), grads=run.trainer.last_grads))
     assert all(v is None or math.isfinite(v) for v in h["metrics"].values())
     assert "lower the learning rate" in h["stopped"]
     assert np.isfinite(b["W"]).all() and np.isfinite(b["dW"]).all()
@@ -174,5 +182,5 @@ def test_large_datasets_send_a_sample_of_points():
     ds = load("moons", n_samples=6000, seed=0, test_size=0.5)
     model = make_mlp([2, 3, 1], seed=0)
     run = trained()
-    h, b = unpack(build_frame(model, ds, run.trainer.history, View.for_data(ds.X), static=True))
+    h, b = unpack(build_frame(model, ds, run.trainer.history, View.for_run(ds.X, model.sizes), static=True))
     assert len(b["train_y"]) == 2000 and len(b["train_x"]) == 4000

@@ -27,7 +27,7 @@ __all__ = ["LiveSession", "SPEEDS", "FAST", "MAX_BUDGET"]
 
 FAST = "max"                                  # as many epochs as fit in a frame's budget
 SPEEDS = (1, 2, 5, 10, 25, 100, FAST)         # epochs per frame
-MAX_BUDGET = 0.1                              # seconds of training in one frame, at most
+MAX_BUDGET = 0.15                             # seconds of training in one frame, at most
 _ids = itertools.count(1)
 
 
@@ -45,7 +45,7 @@ class LiveSession:
     def __post_init__(self):
         self.run = build_run(self.config, self.data)
         self.data = self.run.data
-        self.view = View.for_data(self.run.data.X)
+        self.view = View.for_run(self.run.data.X, self.run.model.sizes)
         self.run_id = f"r{next(_ids)}"
         self.train_seconds = 0.0                # time spent in step_batch, for the benchmark
 
@@ -74,10 +74,12 @@ class LiveSession:
                                             and self.epoch >= self.stop_at)
 
     # ------------------------------------------------------------------ training
-    def advance(self, epochs: int | str = 1, budget: float = MAX_BUDGET) -> int:
+    def advance(self, epochs: int | str = 1, budget: float = MAX_BUDGET,
+                keep_going=None) -> int:
         """One frame's training: ``epochs`` whole epochs (FAST: as many as fit),
         but never longer than ``budget`` seconds -- an epoch cut short is
-        finished by the next frame. Returns the epochs completed."""
+        finished by the next frame. ``keep_going()`` is asked after every
+        batch (the page's Pause). Returns the epochs completed."""
         start, first = time.perf_counter(), self.epoch
         want = None if epochs == FAST else int(epochs)
         trainer = self.trainer
@@ -87,6 +89,8 @@ class LiveSession:
             if not trainer.step_batch():
                 break
             if time.perf_counter() - start >= budget:
+                break
+            if keep_going is not None and not keep_going():
                 break
         self.train_seconds += time.perf_counter() - start
         return self.epoch - first

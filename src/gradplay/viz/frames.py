@@ -37,6 +37,7 @@ __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_
 
 MAGIC = b"GPF1"
 MAX_POINTS = 2000       # points drawn per split: a larger set is sampled evenly
+GRID_WORK = 80 * 80 * 25    # grid cells x units of one frame's forward pass, at most
 # The natural range of each activation's output; None: use the data's own range.
 _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softmax": (0.0, 1.0)}
 
@@ -56,7 +57,13 @@ class View:
     max_units: int = 12
 
     @classmethod
-    def for_data(cls, X: np.ndarray, **kw) -> "View":
+    def for_run(cls, X: np.ndarray, sizes, **kw) -> "View":
+        """The view of data X for a network of these layer sizes: 80 cells a side,
+        fewer for a big network (a frame's forward pass costs cells x units, so
+        it is kept near 80 x 80 x 25), never under 40; maps a quarter of that."""
+        units = sum(sizes[1:])
+        r = int(np.clip(np.sqrt(GRID_WORK / units), 40, 80))
+        kw = {"resolution": r, "map_resolution": r // 4, **kw}
         return cls(tuple(float(v) for v in grid_bounds(X)), **kw)
 
     def points(self, resolution: int) -> np.ndarray:

@@ -248,7 +248,9 @@ def live_view() -> None:
         if behind and speed != FAST:
             break                             # the browser is behind: its next ack resumes
         t0 = time.perf_counter()
-        sess.advance(speed, budget=MAX_BUDGET if speed == FAST else FRAME_SECONDS)
+        # reading the session state between batches lets a click interrupt at once
+        sess.advance(speed, budget=MAX_BUDGET if speed == FAST else FRAME_SECONDS,
+                     keep_going=lambda: ss.running)
         if sess.finished:
             ss.running = False
             send(slot, more=False)

@@ -468,6 +468,7 @@ export function createRenderer(host, options = {}) {
     buildLayout(h);
     repaint();
     if (root.getAttribute("data-run") !== h.run) root.setAttribute("data-run", h.run);
+    root.setAttribute("data-seq", String(h.seq));
     clearTimeout(state.ackTimer);
     if (h.more && options.onDrawn) {
       const ack = { seq: h.seq, epoch: state.lastEpoch, run: h.run, statics: state.statics ? state.statics.run : null };

@@ -10,6 +10,7 @@
 // go back to Python as trigger values.
 
 let CURRENT = null;           // the renderer on this page
+let PENDING = null;           // a frame that came before the renderer was made
 const RENDERERS = new WeakMap();
 
 export default function (component) {
@@ -25,7 +26,7 @@ export default function (component) {
       RENDERERS.set(parentElement, r);
     }
     CURRENT = r;
-    if (CURRENT.pending) { const p = CURRENT.pending; CURRENT.pending = null; CURRENT.draw(p); }
+    if (PENDING) { const p = PENDING; PENDING = null; r.draw(p); }
     return;
   }
   // a carrier: hide its (empty) box, deliver the frame
@@ -33,5 +34,5 @@ export default function (component) {
   if (box) box.style.display = "none";
   if (!data) return;
   if (CURRENT && CURRENT.root.isConnected) CURRENT.draw(data);
-  else if (CURRENT) CURRENT.pending = data;
+  else PENDING = data;        // the carrier's effect ran first: the renderer takes it
 }
