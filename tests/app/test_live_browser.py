@@ -79,7 +79,7 @@ def test_play_pause_step_reset_and_a_learning_rate_change(server, open_page, tmp
     wait_epoch(page, "e === 0")
 
 
-def test_downloads_are_the_model_and_two_pngs(server, open_page, tmp_path):
+def test_downloads_gradient_view_hover_focus_and_editing_a_weight(server, open_page, tmp_path):
     page = open_page(f"{server}/train?{URL_QUERY}&speed=25")
     click(page, "▶ Play")
     wait_epoch(page, "e >= 50")
@@ -103,12 +103,7 @@ def test_downloads_are_the_model_and_two_pngs(server, open_page, tmp_path):
     for name in ("⬇ Boundary", "⬇ Loss"):
         assert files[name][:8] == b"\x89PNG\r\n\x1a\n" and len(files[name]) > 5_000
 
-
-def test_gradient_view_hover_focus_and_editing_a_weight(server, open_page):
-    page = open_page(f"{server}/train?{URL_QUERY}")
-    for _ in range(3):
-        click(page, "Step")
-    wait_epoch(page, "e === 3")
+    # the same page, paused: the gradient view, hover focus, editing a weight
     net = '[data-testid="gp-network"] canvas'
     weights_view = pixels(page, net)
     page.locator('[data-testid="gp-mode-gradients"]').click()

@@ -64,7 +64,7 @@ def test_a_link_restores_the_controls_and_a_bad_one_is_shown_as_plain_text():
              "engine": "manual", "seed": "7", "speed": "5"}
     at = open_train(query)
     assert at.selectbox(key="w_dataset").value == "spiral"
-    assert at.session_state.w_n1 == 6 and at.select_slider(key="w_speed").value == 5
+    assert at.session_state.w_n1 == 6 and at.selectbox(key="w_speed").value == 5
     assert "2-12-6-3-3 MLP, relu hidden, softmax output (manual engine)" in texts(at)
     for key, value in query.items():
         assert at.query_params[key] == value
@@ -135,7 +135,7 @@ def test_the_optional_last_epoch_stops_training():
 def test_divergence_stops_with_the_last_finite_model():
     at = open_train({"output": "linear", "loss": "mse", "activation": "relu",
                      "optimizer": "sgd", "lr": "10.0", "hidden": "16,16", "init": "normal"})
-    at.select_slider(key="w_speed").set_value("max").run()
+    at.selectbox(key="w_speed").select("max").run()
     at.button(key="play").click().run()
     for _ in range(10):
         if not at.session_state.running:

@@ -188,12 +188,12 @@ def on_edit() -> None:
         ss.edit_error = str(e)
 
 
-st.html("<style>.block-container{padding-top:3.4rem;padding-bottom:0}"
+st.html("<style>.block-container{padding-top:3.9rem;padding-bottom:0}"
         "[data-testid='stVerticalBlock']{gap:0.45rem}"
         ".st-key-gp-carriers{display:none}</style>")   # the hidden frame carriers (see send)
 for note in ss.pop("url_notes", []):
     st.text(f"Link: {note}")                  # plain text: a link's values are not markup
-c = st.columns([1.1, 0.8, 0.8, 2.6, 1.2, 1.2, 1.2])
+c = st.columns([1.05, 0.8, 1.0, 1.65, 1.0, 1.2, 0.95], vertical_alignment="center")
 if ss.running:
     c[0].button("⏸ Pause", key="pause", on_click=pause, type="primary", width="stretch")
 else:
@@ -202,10 +202,9 @@ else:
 c[1].button("Step", key="step", on_click=step, width="stretch", help="one epoch")
 c[2].button("↺ Reset", key="reset", on_click=reset, width="stretch",
             help="new weights from the seed")
-c[3].select_slider("Speed: epochs per frame", SPEEDS, key="w_speed",
-                   label_visibility="collapsed",
-                   format_func=lambda s: "max speed" if s == FAST else f"{s} epoch/frame"
-                   if s == 1 else f"{s} epochs/frame")
+c[3].selectbox("Speed: epochs per frame", SPEEDS, key="w_speed", label_visibility="collapsed",
+               format_func=lambda s: "max speed" if s == FAST else f"{s} epoch / frame"
+               if s == 1 else f"{s} epochs / frame", help="epochs trained between two frames")
 c[4].download_button("⬇ Model", sess.model_json, file_name="gradplay-model.json",
                      mime="application/json", on_click="ignore", width="stretch",
                      key="dl_model", help="JSON: gradplay.interop.load reads it back")

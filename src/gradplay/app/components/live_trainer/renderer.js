@@ -131,12 +131,12 @@ export function createRenderer(host, options = {}) {
   const editLabel = el("span", "", editor);
   const editInput = el("input", "", editor, { type: "number", step: "any", "data-testid": "gp-edit-input" });
 
-  const side = Math.min(300, opts.height - 190);
+  const side = Math.min(300, opts.height - 212);            // the boundary's square
   const dpr = window.devicePixelRatio || 1;
   board.width = board.height = Math.round(side * dpr);
   board.style.width = board.style.height = side + "px";
-  curves.width = Math.round(side * dpr); curves.height = Math.round(110 * dpr);
-  curves.style.width = side + "px"; curves.style.height = "110px";
+  curves.width = Math.round(side * dpr); curves.height = Math.round(100 * dpr);
+  curves.style.width = side + "px"; curves.style.height = "100px";
   const bctx = board.getContext("2d"), cctx = curves.getContext("2d");
   const grid = document.createElement("canvas");          // the boundary at its own resolution
   const gctx = grid.getContext("2d");
