@@ -41,6 +41,16 @@ def ack(at: AppTest) -> None:
                               "epoch": live.epoch, "statics": live.run_id}
 
 
+def play_until_it_stops(at: AppTest, frames: int = 10) -> None:
+    """Press Play and acknowledge frames until the run stops by itself."""
+    at.button(key="play").click().run()
+    for _ in range(frames):
+        if not at.session_state.running:
+            break
+        ack(at)
+        at.run()
+
+
 def epoch(at: AppTest) -> int:
     return at.session_state.live.epoch
 
@@ -122,12 +132,7 @@ def test_a_learning_rate_change_mid_run_keeps_the_epoch_and_weights():
 
 def test_the_optional_last_epoch_stops_training():
     at = open_train({**XOR, "stop": "1", "epochs": "3"})
-    at.button(key="play").click().run()
-    for _ in range(5):
-        if not at.session_state.running:
-            break
-        ack(at)
-        at.run()
+    play_until_it_stops(at)
     assert epoch(at) == 3 and not at.session_state.running
     assert at.button(key="play")                     # Play is back
 
@@ -136,12 +141,7 @@ def test_divergence_stops_with_the_last_finite_model():
     at = open_train({"output": "linear", "loss": "mse", "activation": "relu",
                      "optimizer": "sgd", "lr": "10.0", "hidden": "16,16", "init": "normal"})
     at.selectbox(key="w_speed").select("max").run()
-    at.button(key="play").click().run()
-    for _ in range(10):
-        if not at.session_state.running:
-            break
-        ack(at)
-        at.run()
+    play_until_it_stops(at)
     live = at.session_state.live
     assert live.stopped and "lower the learning rate" in live.stopped
     assert all(np.isfinite(p).all() for p in live.model.parameters())
