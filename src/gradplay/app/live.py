@@ -27,7 +27,7 @@ __all__ = ["LiveSession", "SPEEDS", "FAST", "MAX_BUDGET"]
 
 FAST = "max"                                  # as many epochs as fit in a frame's budget
 SPEEDS = (1, 2, 5, 10, 25, 100, FAST)         # epochs per frame
-MAX_BUDGET = 0.15                             # seconds of training in one frame, at most
+MAX_BUDGET = 0.25                             # seconds of training in one frame, at most
 _ids = itertools.count(1)
 
 

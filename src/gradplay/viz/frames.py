@@ -119,10 +119,16 @@ def finite_or_none(x):
 
 
 # ---------------------------------------------------------------------- the pictures
-def grid_layers(model, view: View) -> list[np.ndarray]:
+def grid_layers(model, view: View, to_inputs=None) -> list[np.ndarray]:
     """Every layer's output over the boundary grid: [(r*r, units), ...], the
-    inputs first. One forward pass serves the boundary and every neuron's map."""
-    return [to_numpy(a) for a in model.forward_layers(view.points(view.resolution))]
+    inputs first. One forward pass serves the boundary and every neuron's map.
+
+    ``to_inputs(points) -> X``: what the network reads at each point of the
+    plane (input features such as x1^2, sin x1); the grid's (x1, x2) if None.
+    """
+    points = view.points(view.resolution)
+    X = points if to_inputs is None else to_inputs(points)
+    return [to_numpy(a) for a in model.forward_layers(X)]
 
 
 def output_grid(model, out: np.ndarray, view: View) -> tuple[dict, dict]:
@@ -238,18 +244,20 @@ def _points(data, most: int = MAX_POINTS) -> dict[str, np.ndarray]:
 
 def build_frame(model, data, history, view: View, *, grads=None, since_epoch: int = -1,
                 seq: int = 0, run_id: str = "", static: bool = False, more: bool = False,
-                meta: dict | None = None) -> bytes:
+                to_inputs=None, input_names=None, meta: dict | None = None) -> bytes:
     """One frame of a run, packed for the browser.
 
     since_epoch: the browser already has the history up to this epoch.
     static: include the data points and the geometry (the first frame of a
     run, or whenever the browser may not have them).
     more: the browser should say when it has drawn this frame (the run goes on).
+    to_inputs, input_names: the network's inputs as functions of (x1, x2) and
+    their names (input features: each input node then shows its own map).
     meta: small extra facts for the page (speed, status text), JSON-ready.
     """
-    acts = grid_layers(model, view)
+    acts = grid_layers(model, view, to_inputs)
     head, blobs = output_grid(model, acts[-1], view)
-    layers, maps = layer_maps(model, acts, view)
+    layers, maps = layer_maps(model, acts, view, input_names)
     blobs["maps"] = maps
     numbers = network_numbers(model, grads)
     # the largest |value| of each, for the edge widths (None if not finite)

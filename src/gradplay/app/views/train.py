@@ -28,7 +28,8 @@ from gradplay.optim import OPTIMIZERS, SCHEDULES
 
 WINDOW = 6                 # frames sent and not yet drawn, at most
 FRAME_SECONDS = 1 / 30     # frames are at least this far apart
-RUN_SECONDS = 0.5          # one fragment run streams for this long at most
+RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
+RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # TF Playground's
 BATCH_SIZES = (0, 1, 2, 4, 8, 10, 16, 20, 30, 32, 64, 128, 256)         # 0: the full batch
@@ -241,7 +242,8 @@ def live_view() -> None:
         send(slot, more=False)
         return
     started = time.perf_counter()
-    while ss.running and time.perf_counter() - started < RUN_SECONDS:
+    limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
+    while ss.running and time.perf_counter() - started < limit:
         speed = ss.w_speed
         behind = ss.seq - ss.acked.get("seq", 0) >= WINDOW
         if behind and speed != FAST:
