@@ -19,7 +19,8 @@ import time
 from dataclasses import dataclass, field
 
 from .. import interop
-from ..config import RunConfig, build_run, reset_fields
+from ..config import Run, RunConfig, build_run, reset_fields
+from ..data import Dataset
 from ..viz.frames import View, build_frame
 from ..viz.plots import figure_png, plot_decision_boundary, plot_loss
 
@@ -36,9 +37,9 @@ class LiveSession:
     """One run the page shows, and how the page drives it."""
 
     config: RunConfig
-    data: object = None                         # a Dataset to use (a CSV), else generated
+    data: Dataset | None = None                 # a dataset to use (a CSV), else generated
     stop_at: int | None = None                  # an optional last epoch
-    run: object = field(init=False)
+    run: Run = field(init=False)
     view: View = field(init=False)
     run_id: str = field(init=False)
 

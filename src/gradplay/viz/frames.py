@@ -268,6 +268,7 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
     last = history.last() if len(history) else {}
     header = {
         "seq": seq, "run": run_id, "more": more, "epoch": int(last.get("epoch", 0)),
+        "since": since_epoch,
         "sizes": list(model.sizes), "activation": model.activation, "output": model.output,
         "boundary": head, "map_res": view.map_resolution, "scales": scales, "layers": layers,
         "metrics": {k: finite_or_none(v) for k, v in last.items() if k != "epoch"},

@@ -223,8 +223,9 @@ st.text(status)
 
 # ---------------------------------------------------------------- the frame loop
 def send(slot, more: bool) -> None:
-    """Build and deliver one frame, with what this browser still lacks."""
-    acked = ss.acked
+    """Build and deliver one frame, with what this browser still lacks. A frame
+    that asks for no answer (paused) carries everything: the page may be new."""
+    acked = ss.acked if more else {}
     same_run = acked.get("run") == sess.run_id
     ss.seq += 1
     frame = sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,

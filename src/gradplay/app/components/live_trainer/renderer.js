@@ -143,7 +143,7 @@ export function createRenderer(host, options = {}) {
 
   const state = {
     mode: "weights", focus: null, frame: null, run: null, layout: null, statics: null,
-    rows: { epoch: [], loss: [], test_loss: [], acc: [], test_acc: [] }, lastEpoch: -1,
+    rows: { epoch: [], loss: [], test_loss: [], acc: [], test_acc: [] }, lastEpoch: -1, partial: false,
     seq: 0, ackTimer: null, edit: null,
   };
 
@@ -171,6 +171,7 @@ export function createRenderer(host, options = {}) {
     const sizes = h.layers.map((l) => l.shown);
     const key = h.run + "|" + sizes.join(",") + "|" + h.map_res;
     if (state.layout && state.layout.key === key) return state.layout;
+    state.focus = null;                                   // its node is gone
     nodesBox.textContent = "";
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     const W = Math.max(net.clientWidth, 300), H = net.clientHeight || (opts.height - 40);
@@ -442,9 +443,11 @@ export function createRenderer(host, options = {}) {
 
   function appendRows(h, rows) {
     const R = state.rows;
-    if (state.run !== h.run) {
+    // a new run, or the whole history again after a partial start: begin afresh
+    if (state.run !== h.run || (state.partial && h.since < 0)) {
       for (const k of Object.keys(R)) R[k] = [];
-      state.lastEpoch = -1; state.run = h.run; state.focus = null;
+      state.lastEpoch = -1; state.run = h.run;
+      state.partial = h.since >= 0;        // joined mid-run: ask for the whole history
     }
     const keys = ["epoch", "loss", "test_loss", "acc", "test_acc"];
     for (let k = 0; k + 4 < rows.length; k += 5) {
@@ -471,7 +474,8 @@ export function createRenderer(host, options = {}) {
     root.setAttribute("data-seq", String(h.seq));
     clearTimeout(state.ackTimer);
     if (h.more && options.onDrawn) {
-      const ack = { seq: h.seq, epoch: state.lastEpoch, run: h.run, statics: state.statics ? state.statics.run : null };
+      const ack = { seq: h.seq, epoch: state.partial ? -1 : state.lastEpoch, run: h.run,
+        statics: state.statics ? state.statics.run : null };
       options.onDrawn(ack);
       // if the next frame never comes (a lost request), ask again
       let tries = 0;
