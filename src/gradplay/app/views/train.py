@@ -144,7 +144,7 @@ try:
                          "epoch 0.")
     ss.live.stop_at = cfg.epochs if ss.w_stop else None
 except ValueError as e:
-    st.error(str(e), icon="⚠️")
+    st.text(f"⚠️ {e}")          # plain text: a CSV's cells may be in the message
     st.stop()
 sess: LiveSession = ss.live
 
