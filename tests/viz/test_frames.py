@@ -105,19 +105,14 @@ def test_every_neuron_map_is_its_activation_on_the_coarse_grid():
 
 
 def test_input_features_get_their_own_maps():
-    model = make_mlp([3, 2, 1], seed=0)
+    model = make_mlp([3, 2, 1], features=("x1", "x2", "x1sq"), seed=0)
     view = View((-1.0, 1.0, -1.0, 1.0), resolution=8, map_resolution=8)
-    square = lambda P: np.c_[P, P[:, 0] ** 2]                      # x1, x2, x1^2  # noqa: E731
-    h, b = unpack(build_frame(model, load("moons", n_samples=40), _history(), view,
-                              to_inputs=square, input_names=["x1", "x2", "x1sq"]))
-    assert h["layers"][0]["names"] == ["x1", "x2", "x1sq"]
+    h, b = unpack(build_frame(model, load("moons", n_samples=40), trained(epochs=1).trainer.history,
+                              view))
+    assert h["layers"][0]["names"] == model.input_labels()
     lo, hi = h["layers"][0]["ranges"][2]
     x1sq = dequantize(b["maps"].reshape(-1, 8, 8)[2], lo, hi)
     assert np.allclose(x1sq, view.points(8)[:, 0].reshape(8, 8) ** 2, atol=(hi - lo) / 510)
-
-
-def _history():
-    return trained(epochs=1).trainer.history
 
 
 def test_network_numbers_are_the_weights_and_last_gradients():

@@ -119,16 +119,12 @@ def finite_or_none(x):
 
 
 # ---------------------------------------------------------------------- the pictures
-def grid_layers(model, view: View, to_inputs=None) -> list[np.ndarray]:
+def grid_layers(model, view: View) -> list[np.ndarray]:
     """Every layer's output over the boundary grid: [(r*r, units), ...], the
-    inputs first. One forward pass serves the boundary and every neuron's map.
-
-    ``to_inputs(points) -> X``: what the network reads at each point of the
-    plane (input features such as x1^2, sin x1); the grid's (x1, x2) if None.
-    """
-    points = view.points(view.resolution)
-    X = points if to_inputs is None else to_inputs(points)
-    return [to_numpy(a) for a in model.forward_layers(X)]
+    inputs first -- a network built on features (x1², sin x1 ...) reads those,
+    so each input node gets its feature's map. One forward pass serves the
+    boundary and every neuron's map."""
+    return [to_numpy(a) for a in model.forward_layers(view.points(view.resolution))]
 
 
 def output_grid(model, out: np.ndarray, view: View) -> tuple[dict, dict]:
@@ -178,8 +174,7 @@ def layer_maps(model, acts: list[np.ndarray], view: View,
             lo, hi = activation_range(act, coarse[:, :, j])
             ranges.append([lo, hi])
             maps.append(quantize(coarse[:, :, j], lo, hi))
-        names = list(input_names or [f"x{j + 1}" for j in range(a.shape[1])]) if l == 0 \
-            else None
+        names = list(input_names or model.input_labels()) if l == 0 else None
         layers.append({"units": int(a.shape[1]), "shown": len(shown), "activation": act,
                        "names": names, "ranges": ranges})
     m = view.map_resolution
@@ -244,20 +239,18 @@ def _points(data, most: int = MAX_POINTS) -> dict[str, np.ndarray]:
 
 def build_frame(model, data, history, view: View, *, grads=None, since_epoch: int = -1,
                 seq: int = 0, run_id: str = "", static: bool = False, more: bool = False,
-                to_inputs=None, input_names=None, meta: dict | None = None) -> bytes:
+                meta: dict | None = None) -> bytes:
     """One frame of a run, packed for the browser.
 
     since_epoch: the browser already has the history up to this epoch.
     static: include the data points and the geometry (the first frame of a
     run, or whenever the browser may not have them).
     more: the browser should say when it has drawn this frame (the run goes on).
-    to_inputs, input_names: the network's inputs as functions of (x1, x2) and
-    their names (input features: each input node then shows its own map).
     meta: small extra facts for the page (speed, status text), JSON-ready.
     """
-    acts = grid_layers(model, view, to_inputs)
+    acts = grid_layers(model, view)
     head, blobs = output_grid(model, acts[-1], view)
-    layers, maps = layer_maps(model, acts, view, input_names)
+    layers, maps = layer_maps(model, acts, view)
     blobs["maps"] = maps
     numbers = network_numbers(model, grads)
     # the largest |value| of each, for the edge widths (None if not finite)

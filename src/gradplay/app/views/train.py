@@ -20,6 +20,7 @@ import streamlit as st
 from gradplay.app.components import live_trainer
 from gradplay.app.live import FAST, MAX_BUDGET, SPEEDS, LiveSession
 from gradplay.check import compare_engines
+from gradplay.classroom import parse_hide, student_query
 from gradplay.config import FIELDS, MULTICLASS_DATASETS, RunConfig
 from gradplay.data import DATASETS, load_csv
 from gradplay.functional import ACTIVATIONS, OUTPUTS
@@ -54,12 +55,30 @@ if "w_dataset" not in ss:
     ss.w_speed = FAST if speed == FAST else int(speed) if speed.isdigit() and int(speed) in SPEEDS \
         else 1
     ss.w_stop = st.query_params.get("stop") == "1"
-    ss.url_notes = notes
+    ss.hide, hide_notes = parse_hide(st.query_params.get_all("hide"))   # classroom mode
+    ss.url_notes = notes + hide_notes
     ss.running, ss.seq, ss.acked = False, 0, {}
+
+
+def shown(name: str) -> bool:
+    """Whether a control is drawn (classroom mode hides some; their values stay)."""
+    return name not in ss.hide
+
+
+class _Hidden:
+    """Stands in for the sidebar when a control is hidden: draws nothing."""
+
+    def __getattr__(self, _):
+        return lambda *args, **kwargs: None
+
+
+def bar(name: str):
+    """Where control ``name`` goes: the sidebar, or nowhere if it is hidden."""
+    return side if shown(name) else _Hidden()
 
 side = st.sidebar
 side.subheader("Data")
-side.selectbox("Dataset", DATASETS + ("csv",), key="w_dataset",
+bar("dataset").selectbox("Dataset", DATASETS + ("csv",), key="w_dataset",
                format_func=lambda d: "upload a CSV…" if d == "csv" else d)
 csv_mode = ss.w_dataset == "csv"
 if csv_mode:
@@ -69,43 +88,43 @@ if csv_mode:
 multi = ss.w_dataset in MULTICLASS_DATASETS
 if not multi:
     ss.w_classes = 2
-side.slider("Classes", 2, 5, key="w_classes", disabled=not multi,
+bar("classes").slider("Classes", 2, 5, key="w_classes", disabled=not multi,
             help="spiral and gaussians can have more than two classes")
 ss.w_samples = min(max(ss.w_samples, 20), 2000)
-side.slider("Samples", 20, 2000, step=10, key="w_samples", disabled=csv_mode)
+bar("samples").slider("Samples", 20, 2000, step=10, key="w_samples", disabled=csv_mode)
 ss.w_noise = min(ss.w_noise, 1.0)
-side.slider("Noise", 0.0, 1.0, step=0.05, key="w_noise", disabled=csv_mode)
-side.slider("Test share", 0.0, 0.5, step=0.05, key="w_test_size")
-side.number_input("Data seed", 0, 2**31 - 1, key="w_data_seed")
+bar("noise").slider("Noise", 0.0, 1.0, step=0.05, key="w_noise", disabled=csv_mode)
+bar("test_size").slider("Test share", 0.0, 0.5, step=0.05, key="w_test_size")
+bar("data_seed").number_input("Data seed", 0, 2**31 - 1, key="w_data_seed")
 
 side.subheader("Network")
-side.slider("Hidden layers", 0, 6, key="w_layers")
-cols = side.columns(3)
+bar("hidden").slider("Hidden layers", 0, 6, key="w_layers")
+cols = side.columns(3) if shown("hidden") else [_Hidden()] * 3
 for i in range(ss.w_layers):
     ss.setdefault(f"w_n{i}", 4)
     ss[f"w_n{i}"] = min(ss[f"w_n{i}"], 32)
     cols[i % 3].number_input(f"layer {i + 1}", 1, 32, key=f"w_n{i}")
-side.selectbox("Activation", tuple(ACTIVATIONS), key="w_activation")
-side.selectbox("Output", ("auto",) + tuple(OUTPUTS), key="w_output",
+bar("activation").selectbox("Activation", tuple(ACTIVATIONS), key="w_activation")
+bar("output").selectbox("Output", ("auto",) + tuple(OUTPUTS), key="w_output",
                help="auto: sigmoid for two classes, softmax for more")
-side.selectbox("Loss", ("auto", "bce", "ce", "mse"), key="w_loss",
+bar("loss").selectbox("Loss", ("auto", "bce", "ce", "mse"), key="w_loss",
                help="auto: bce for sigmoid, ce for softmax, mse otherwise")
-side.selectbox("Initialisation", INITS, key="w_init")
-side.number_input("Weight seed", 0, 2**31 - 1, key="w_seed")
-side.selectbox("Engine", tuple(ENGINES), key="w_engine",
+bar("init").selectbox("Initialisation", INITS, key="w_init")
+bar("seed").number_input("Weight seed", 0, 2**31 - 1, key="w_seed")
+bar("engine").selectbox("Engine", tuple(ENGINES), key="w_engine",
                help="scalar builds one graph node per multiply: keep it small")
 
 side.subheader("Optimisation (applies while training)")
-side.selectbox("Optimizer", tuple(OPTIMIZERS), key="w_optimizer")
-side.select_slider("Learning rate", _with(LEARNING_RATES, ss.w_lr), key="w_lr")
-side.select_slider("L2", _with(PENALTIES, ss.w_l2), key="w_l2")
-side.select_slider("L1", _with(PENALTIES, ss.w_l1), key="w_l1")
-side.selectbox("Learning-rate schedule", SCHEDULES, key="w_schedule",
+bar("optimizer").selectbox("Optimizer", tuple(OPTIMIZERS), key="w_optimizer")
+bar("lr").select_slider("Learning rate", _with(LEARNING_RATES, ss.w_lr), key="w_lr")
+bar("l2").select_slider("L2", _with(PENALTIES, ss.w_l2), key="w_l2")
+bar("l1").select_slider("L1", _with(PENALTIES, ss.w_l1), key="w_l1")
+bar("schedule").selectbox("Learning-rate schedule", SCHEDULES, key="w_schedule",
                help=FIELDS["schedule"].help)
-side.select_slider("Batch size", _with(BATCH_SIZES, ss.w_batch_size), key="w_batch_size",
+bar("batch_size").select_slider("Batch size", _with(BATCH_SIZES, ss.w_batch_size), key="w_batch_size",
                    format_func=lambda b: "full" if b == 0 else str(b))
-side.checkbox("Stop at an epoch", key="w_stop", help="otherwise training goes on until Pause")
-side.number_input("Last epoch", 1, 1_000_000, step=100, key="w_epochs", disabled=not ss.w_stop)
+bar("epochs").checkbox("Stop at an epoch", key="w_stop", help="otherwise training goes on until Pause")
+bar("epochs").number_input("Last epoch", 1, 1_000_000, step=100, key="w_epochs", disabled=not ss.w_stop)
 
 values = {name: ss[f"w_{name}"] for name in FIELDS if f"w_{name}" in ss}
 values["hidden"] = tuple(int(ss[f"w_n{i}"]) for i in range(ss.w_layers))
@@ -115,7 +134,8 @@ except ValueError as e:
     side.error(f"Not applied: {e}")
     cfg = ss.live.config if "live" in ss else RunConfig()
 
-query = {**cfg.to_query(), "speed": str(ss.w_speed), "stop": "1" if ss.w_stop else "0"}
+query = {**student_query(cfg, ss.hide), "speed": str(ss.w_speed),
+         "stop": "1" if ss.w_stop else "0"}
 if {k: v for k, v in st.query_params.items() if k in query} != query:
     st.query_params.from_dict(query)
 
@@ -195,24 +215,28 @@ st.html("<style>.block-container{padding-top:3.9rem;padding-bottom:0}"
 for note in ss.pop("url_notes", []):
     st.text(f"Link: {note}")                  # plain text: a link's values are not markup
 c = st.columns([1.05, 0.8, 1.0, 1.65, 1.0, 1.2, 0.95], vertical_alignment="center")
-if ss.running:
+if not shown("train"):
+    pass
+elif ss.running:
     c[0].button("⏸ Pause", key="pause", on_click=pause, type="primary", width="stretch")
 else:
     c[0].button("▶ Play", key="play", on_click=play, type="primary", width="stretch",
                 disabled=sess.stopped is not None)
-c[1].button("Step", key="step", on_click=step, width="stretch", help="one epoch")
-c[2].button("↺ Reset", key="reset", on_click=reset, width="stretch",
-            help="new weights from the seed")
+if shown("step"):
+    c[1].button("Step", key="step", on_click=step, width="stretch", help="one epoch")
+if shown("reset"):
+    c[2].button("↺ Reset", key="reset", on_click=reset, width="stretch",
+                help="new weights from the seed")
 c[3].selectbox("Speed: epochs per frame", SPEEDS, key="w_speed", label_visibility="collapsed",
                format_func=lambda s: "max speed" if s == FAST else f"{s} epoch / frame"
                if s == 1 else f"{s} epochs / frame", help="epochs trained between two frames")
-c[4].download_button("⬇ Model", sess.model_json, file_name="gradplay-model.json",
-                     mime="application/json", on_click="ignore", width="stretch",
-                     key="dl_model", help="JSON: gradplay.interop.load reads it back")
-c[5].download_button("⬇ Boundary", sess.boundary_png, file_name="decision_boundary.png",
-                     mime="image/png", on_click="ignore", width="stretch", key="dl_boundary")
-c[6].download_button("⬇ Loss", sess.loss_png, file_name="training_loss.png",
-                     mime="image/png", on_click="ignore", width="stretch", key="dl_loss")
+downloads = c[4:7] if shown("downloads") else [_Hidden()] * 3
+for box, (label, data, name, mime, key) in zip(downloads, (
+        ("⬇ Model", sess.model_json, "gradplay-model.json", "application/json", "dl_model"),
+        ("⬇ Boundary", sess.boundary_png, "decision_boundary.png", "image/png", "dl_boundary"),
+        ("⬇ Loss", sess.loss_png, "training_loss.png", "image/png", "dl_loss"))):
+    box.download_button(label, data, file_name=name, mime=mime, on_click="ignore",
+                        width="stretch", key=key)
 status = f"{sess.model.describe()} · {sess.data!r}"
 if "notice" in ss:
     status = ss.pop("notice") + " " + status
@@ -266,12 +290,13 @@ def live_view() -> None:
 
 live_view()
 
-with st.expander("Check the gradients: the same step on every engine"):
-    st.text("The scalar engine (one node per multiply), the tensor engine (one node per "
-            "matrix operation), backpropagation written by hand and PyTorch's autograd "
-            "compute the gradient of the current model's loss on the first 64 training "
-            "points. The last column is the largest difference from the hand-written ones.")
-    if st.button("Compare now", key="compare"):
-        rows = compare_engines(sess.model, sess.data.X_train, sess.data.y_train,
-                               sess.trainer.loss_name)
-        st.dataframe(rows, hide_index=True, width="stretch")
+if shown("compare"):
+    with st.expander("Check the gradients: the same step on every engine"):
+        st.text("The scalar engine (one node per multiply), the tensor engine (one node per "
+                "matrix operation), backpropagation written by hand and PyTorch's autograd "
+                "compute the gradient of the current model's loss on the first 64 training "
+                "points. The last column is the largest difference from the hand-written ones.")
+        if st.button("Compare now", key="compare"):
+            rows = compare_engines(sess.model, sess.data.X_train, sess.data.y_train,
+                                   sess.trainer.loss_name)
+            st.dataframe(rows, hide_index=True, width="stretch")
