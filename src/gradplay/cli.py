@@ -235,10 +235,13 @@ def cmd_expr(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- app, bench
 # Streamlit settings for serving learners, not developers: "viewer" hides the
 # Deploy button, rerun and clear-cache from the toolbar; no usage statistics;
-# uploads capped a little above the CSV and model-file limits.
+# uploads capped a little above the CSV and model-file limits; no full garbage
+# collection after every script run (it cost the live trainer ~40 ms a frame)
+# and no file watcher (an installed app does not change).
 APP_OPTIONS = {"server.headless": True, "browser.gatherUsageStats": False,
                "global.developmentMode": False, "client.toolbarMode": "viewer",
-               "server.maxUploadSize": 64}
+               "server.maxUploadSize": 64, "runner.postScriptGC": False,
+               "server.fileWatcherType": "none"}
 
 
 def cmd_app(args: argparse.Namespace) -> int:

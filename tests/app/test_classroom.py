@@ -8,7 +8,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import gradplay  # noqa: E402
-from gradplay.config import FIELDS, LESSONS  # noqa: E402
+from gradplay.config import LESSONS  # noqa: E402
 
 HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
 
@@ -23,32 +23,36 @@ def open_train(query: dict) -> AppTest:
 
 
 def control_keys(at: AppTest) -> set:
-    widgets = list(at.sidebar.text_input) + list(at.sidebar.selectbox)
-    return {w.key for w in widgets}
+    """The keys of the sidebar's controls (w_<field>), without the w_ prefix."""
+    widgets = [*at.sidebar.selectbox, *at.sidebar.select_slider, *at.sidebar.slider,
+               *at.sidebar.number_input, *at.sidebar.checkbox]
+    return {w.key.removeprefix("w_") for w in widgets}
 
 
 @pytest.mark.timeout(120)
 def test_hidden_controls_are_absent_and_the_link_still_sets_them():
     at = open_train({"hide": "lr,dataset", "lr": "0.1", "dataset": "circles"})
     keys = control_keys(at)
-    assert "cfg_lr" not in keys and "cfg_dataset" not in keys
-    assert {"cfg_hidden", "cfg_optimizer", "cfg_epochs"} <= keys       # the others are there
-    run = at.session_state.run
-    assert run.config.lr == 0.1 and run.config.dataset == "circles"
+    assert "lr" not in keys and "dataset" not in keys
+    assert {"layers", "optimizer", "epochs"} <= keys       # the others are there
+    cfg = at.session_state.live.config
+    assert cfg.lr == 0.1 and cfg.dataset == "circles"
     assert at.query_params["hide"] == "dataset,lr"        # kept in the page's own URL
     # another control changes: the hidden ones stay hidden and keep their values
-    at.text_input(key="cfg_epochs").set_value("7").run()
+    at.checkbox(key="w_stop").check().run()
+    at.number_input(key="w_epochs").set_value(7).run()
     assert not at.exception
-    assert "cfg_lr" not in control_keys(at) and at.query_params["hide"] == "dataset,lr"
-    cfg = at.session_state.run.config
+    assert "lr" not in control_keys(at) and at.query_params["hide"] == "dataset,lr"
+    cfg = at.session_state.live.config
     assert (cfg.lr, cfg.dataset, cfg.epochs) == (0.1, "circles", 7)
 
 
 def test_an_unknown_control_name_is_a_note_not_an_error():
-    at = open_train({"hide": "lr,teacher"})
-    assert "cfg_lr" not in control_keys(at)
-    assert any("no control named 'teacher'" in w.value for w in at.warning)
-    assert len(control_keys(at)) == len([f for f, s in FIELDS.items() if s.group != "view"]) - 1
+    at = open_train({"hide": "lr,teacher,step,downloads"})
+    assert "lr" not in control_keys(at) and "optimizer" in control_keys(at)
+    assert any("no control named 'teacher'" in t.value for t in at.text)   # plain text
+    assert "step" not in {b.key for b in at.button}
+    assert not {"dl_model", "dl_boundary", "dl_loss"} & {b.key for b in at.get("download_button")}
 
 
 def test_the_welcome_page_links_every_lesson_to_the_trainer():
@@ -62,6 +66,7 @@ def test_the_welcome_page_links_every_lesson_to_the_trainer():
 
 def test_a_lesson_link_opens_its_preset():
     at = open_train({"preset": "lesson-features"})
-    assert at.text_input(key="cfg_features").value == "x1sq,x2sq"
-    assert at.text_input(key="cfg_hidden").value == "0"
-    assert "2-1 MLP, no hidden layer" in " ".join(c.value for c in at.caption)
+    cfg = at.session_state.live.config
+    assert cfg.features == ("x1sq", "x2sq") and cfg.hidden == ()
+    assert at.slider(key="w_layers").value == 0
+    assert "2-1 MLP, no hidden layer" in " ".join(t.value for t in at.text)

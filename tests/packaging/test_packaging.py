@@ -15,7 +15,8 @@ def test_wheel_contains_every_module_and_the_app(tmp_path):
     wheel = next(tmp_path.glob("gradplay-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     source = ROOT / "src"
-    expected = {p.relative_to(source).as_posix() for p in (source / "gradplay").rglob("*.py")}
+    expected = {p.relative_to(source).as_posix() for ext in ("py", "js", "css")
+                for p in (source / "gradplay").rglob(f"*.{ext}")}   # the live renderer too
     assert expected <= names, sorted(expected - names)
     assert "gradplay/app/Home.py" in names and "gradplay/app/views/train.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

@@ -1,104 +1,181 @@
-"""Page 2: choose data and a network, then watch it train live.
+"""Page: train a network and watch it learn, frame by frame.
 
-Every setting lives in the URL's query string (a copied link reproduces the
-run). Training happens in short slices inside a fragment that reruns a few
-times a second, so the page stays responsive and Pause acts at once.
+Every setting is a ``RunConfig`` field and lives in the URL (a copied link
+reproduces the run). The picture is one browser-side renderer
+(``components/live_trainer``) fed with frames of bytes made on the server
+(``viz.frames``); ``app.live.LiveSession`` does the training.
+
+The frame loop runs inside a fragment. Each frame trains for a bounded time,
+then goes to the browser; the browser says when it has drawn a frame, and the
+server never has more than ``WINDOW`` frames on their way, so nothing piles
+up when the machine is busy. A fragment run ends after ``RUN_SECONDS``; the
+browser's next acknowledgement starts the next one (and lets clicks on the
+network through). Buttons outside the fragment interrupt it at once.
 """
 
 import time
 
-import matplotlib
 import streamlit as st
 
-from gradplay import interop
+from gradplay.app.components import live_trainer
+from gradplay.app.live import FAST, MAX_BUDGET, SPEEDS, LiveSession
 from gradplay.check import compare_engines
 from gradplay.classroom import parse_hide, student_query
-from gradplay.config import FIELDS, OneOf, RunConfig, build_run, reset_fields
-from gradplay.data import load_csv
-from gradplay.viz.live import boundary_figure, curves_figure, hidden_mosaic
-from gradplay.viz.network import network_dot
-from gradplay.viz.plots import (decision_grid, figure_png, grid_bounds, plot_decision_boundary,
-                                plot_loss)
+from gradplay.config import FIELDS, MULTICLASS_DATASETS, RunConfig
+from gradplay.data import DATASETS, load_csv
+from gradplay.functional import ACTIVATIONS, OUTPUTS
+from gradplay.nets import ENGINES, INITS
+from gradplay.optim import OPTIMIZERS, SCHEDULES
 
-matplotlib.use("Agg")  # figures are rendered to PNG on the server, never shown
-
-REFRESH_SECONDS = 0.3     # a redraw about three times a second while training
-SLICE_SECONDS = 0.12      # training time per redraw
+WINDOW = 6                 # frames sent and not yet drawn, at most
+FRAME_SECONDS = 1 / 30     # frames are at least this far apart
+RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
+RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+PENALTIES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # TF Playground's
+BATCH_SIZES = (0, 1, 2, 4, 8, 10, 16, 20, 30, 32, 64, 128, 256)         # 0: the full batch
+PAGE_KEYS = ("speed", "stop")   # the page's own URL keys, beside RunConfig's fields
 ss = st.session_state
 
+
+def _with(options: tuple, value) -> list:
+    """The options with ``value`` among them (a value from a link may not be)."""
+    return sorted(set(options) | {value}) if value not in options else list(options)
+
+
 # ---------------------------------------------------------------- settings <-> URL
-if "config" not in ss:
-    ss.config, ss.url_notes = RunConfig.from_query(st.query_params)
-    ss.hidden, hide_notes = parse_hide(st.query_params.get_all("hide"))   # classroom mode
-    ss.url_notes += hide_notes
-    for name, value in ss.config.to_query().items():
-        ss[f"cfg_{name}"] = value
-    ss.running = False
+if "w_dataset" not in ss:
+    cfg0, notes = RunConfig.from_query(st.query_params)
+    for name, value in cfg0.to_dict().items():
+        ss[f"w_{name}"] = value
+    ss.w_layers = len(cfg0.hidden)
+    for i, n in enumerate(cfg0.hidden):
+        ss[f"w_n{i}"] = n
+    speed = st.query_params.get("speed", "1")
+    ss.w_speed = FAST if speed == FAST else int(speed) if speed.isdigit() and int(speed) in SPEEDS \
+        else 1
+    ss.w_stop = st.query_params.get("stop") == "1"
+    ss.hide, hide_notes = parse_hide(st.query_params.get_all("hide"))   # classroom mode
+    ss.url_notes = notes + hide_notes
+    ss.running, ss.seq, ss.acked = False, 0, {}
 
-st.title("Train a network")
-for note in ss.pop("url_notes", []):
-    st.warning(f"Link: {note}", icon="🔗")
+
+def shown(name: str) -> bool:
+    """Whether a control is drawn (classroom mode hides some; their values stay)."""
+    return name not in ss.hide
 
 
-def field_widget(container, name: str) -> None:
-    """One sidebar control per RunConfig field, typed in as text and checked by
-    the field's own rule (the same rule as the URL and the CLI)."""
-    rule, label = FIELDS[name].rule, name.replace("_", " ")
-    if isinstance(rule, OneOf):
-        container.selectbox(label, rule.choices, key=f"cfg_{name}", help=FIELDS[name].help)
-    else:
-        container.text_input(label, key=f"cfg_{name}",
-                             help=f"{FIELDS[name].help}: {rule.describe()}")
+class _Hidden:
+    """Stands in for the sidebar when a control is hidden: draws nothing."""
 
+    def __getattr__(self, _):
+        return lambda *args, **kwargs: None
+
+
+def bar(name: str):
+    """Where control ``name`` goes: the sidebar, or nowhere if it is hidden."""
+    return side if shown(name) else _Hidden()
 
 side = st.sidebar
-for group, title in (("data", "Data"), ("model", "Network"), ("optim", "Optimisation"),
-                     ("run", "Run")):
-    side.header(title)
-    for name, spec in FIELDS.items():
-        if spec.group == group and name not in ss.hidden:
-            field_widget(side, name)
-if ss.cfg_dataset == "csv":
+side.subheader("Data")
+bar("dataset").selectbox("Dataset", DATASETS + ("csv",), key="w_dataset",
+               format_func=lambda d: "upload a CSV…" if d == "csv" else d)
+csv_mode = ss.w_dataset == "csv"
+if csv_mode:
     upload = side.file_uploader("CSV with rows x1,x2,label", type=["csv", "txt"])
     if upload is not None:
-        ss.csv_bytes = upload.getvalue()
+        ss.csv_bytes = upload.getvalue()[:5_000_000]
+multi = ss.w_dataset in MULTICLASS_DATASETS
+if not multi:
+    ss.w_classes = 2
+bar("classes").slider("Classes", 2, 5, key="w_classes", disabled=not multi,
+            help="spiral and gaussians can have more than two classes")
+ss.w_samples = min(max(ss.w_samples, 20), 2000)
+bar("samples").slider("Samples", 20, 2000, step=10, key="w_samples", disabled=csv_mode)
+ss.w_noise = min(ss.w_noise, 1.0)
+bar("noise").slider("Noise", 0.0, 1.0, step=0.05, key="w_noise", disabled=csv_mode)
+bar("test_size").slider("Test share", 0.0, 0.5, step=0.05, key="w_test_size")
+bar("data_seed").number_input("Data seed", 0, 2**31 - 1, key="w_data_seed")
 
-config, problems = RunConfig.from_query({f: ss[f"cfg_{f}"] for f in FIELDS})
-for problem in problems:
-    side.error(problem)
-query = student_query(config, ss.hidden)   # the settings, and the controls hidden
-if dict(st.query_params) != query:
+side.subheader("Network")
+bar("hidden").slider("Hidden layers", 0, 6, key="w_layers")
+cols = side.columns(3) if shown("hidden") else [_Hidden()] * 3
+for i in range(ss.w_layers):
+    ss.setdefault(f"w_n{i}", 4)
+    ss[f"w_n{i}"] = min(ss[f"w_n{i}"], 32)
+    cols[i % 3].number_input(f"layer {i + 1}", 1, 32, key=f"w_n{i}")
+bar("activation").selectbox("Activation", tuple(ACTIVATIONS), key="w_activation")
+bar("output").selectbox("Output", ("auto",) + tuple(OUTPUTS), key="w_output",
+               help="auto: sigmoid for two classes, softmax for more")
+bar("loss").selectbox("Loss", ("auto", "bce", "ce", "mse"), key="w_loss",
+               help="auto: bce for sigmoid, ce for softmax, mse otherwise")
+bar("init").selectbox("Initialisation", INITS, key="w_init")
+bar("seed").number_input("Weight seed", 0, 2**31 - 1, key="w_seed")
+bar("engine").selectbox("Engine", tuple(ENGINES), key="w_engine",
+               help="scalar builds one graph node per multiply: keep it small")
+
+side.subheader("Optimisation (applies while training)")
+bar("optimizer").selectbox("Optimizer", tuple(OPTIMIZERS), key="w_optimizer")
+bar("lr").select_slider("Learning rate", _with(LEARNING_RATES, ss.w_lr), key="w_lr")
+bar("l2").select_slider("L2", _with(PENALTIES, ss.w_l2), key="w_l2")
+bar("l1").select_slider("L1", _with(PENALTIES, ss.w_l1), key="w_l1")
+bar("schedule").selectbox("Learning-rate schedule", SCHEDULES, key="w_schedule",
+               help=FIELDS["schedule"].help)
+bar("batch_size").select_slider("Batch size", _with(BATCH_SIZES, ss.w_batch_size), key="w_batch_size",
+                   format_func=lambda b: "full" if b == 0 else str(b))
+bar("epochs").checkbox("Stop at an epoch", key="w_stop", help="otherwise training goes on until Pause")
+bar("epochs").number_input("Last epoch", 1, 1_000_000, step=100, key="w_epochs", disabled=not ss.w_stop)
+
+values = {name: ss[f"w_{name}"] for name in FIELDS if f"w_{name}" in ss}
+values["hidden"] = tuple(int(ss[f"w_n{i}"]) for i in range(ss.w_layers))
+try:
+    cfg = RunConfig(**values)
+except ValueError as e:
+    side.error(f"Not applied: {e}")
+    cfg = ss.live.config if "live" in ss else RunConfig()
+
+query = {**student_query(cfg, ss.hide), "speed": str(ss.w_speed),
+         "stop": "1" if ss.w_stop else "0"}
+if {k: v for k, v in st.query_params.items() if k in query} != query:
     st.query_params.from_dict(query)
 
-# ---------------------------------------------------------------- the run
-csv_key = hash(ss.get("csv_bytes")) if config.dataset == "csv" else 0
-if ss.get("run") is None or ss.get("run_csv") != csv_key or \
-        reset_fields(ss.run.config, config):
-    ss.running = False
-    ss.run, ss.run_error = None, None
-    try:
-        data = None
-        if config.dataset == "csv":
-            if not ss.get("csv_bytes"):
-                raise ValueError("dataset 'csv': upload a file with rows x1,x2,label first")
-            data = load_csv(ss.csv_bytes, test_size=config.test_size, seed=config.data_seed,
-                            name="uploaded")
-        ss.run = build_run(config, data)
-    except ValueError as e:
-        ss.run_error = str(e)
-    ss.run_csv = csv_key
-elif ss.run.config != config:
-    ss.run.retune(config)          # learning rate, optimizer, L1/L2, schedule: no reset
 
-if ss.run_error:
-    st.error(ss.run_error, icon="⚠️")
+# ---------------------------------------------------------------- the session
+def csv_data():
+    """The uploaded CSV as a Dataset (kept until the file or the split changes)."""
+    raw = ss.get("csv_bytes")
+    if not raw:
+        raise ValueError("dataset csv: upload a file with rows x1,x2,label first")
+    key = (hash(raw), cfg.test_size, cfg.data_seed)
+    if ss.get("csv_key") != key:
+        ss.csv_data, ss.csv_key = load_csv(raw, test_size=cfg.test_size, seed=cfg.data_seed,
+                                           name="uploaded"), key
+    return ss.csv_data
+
+
+try:
+    data = csv_data() if csv_mode else None
+    if "live" not in ss:
+        ss.live = LiveSession(cfg, data)
+    else:
+        ss.live, changed = ss.live.apply(cfg, data)
+        if changed:
+            ss.notice = (f"{', '.join(changed)} changed: a new network, starting again from "
+                         "epoch 0.")
+    ss.live.stop_at = cfg.epochs if ss.w_stop else None
+except ValueError as e:
+    st.text(f"⚠️ {e}")          # plain text: a CSV's cells may be in the message
     st.stop()
-run = ss.run
+sess: LiveSession = ss.live
 
 
-def train() -> None:
-    ss.target = run.trainer.epoch + run.config.epochs
-    ss.running = run.trainer.history.stopped is None
+# ---------------------------------------------------------------- controls
+def play() -> None:
+    if sess.finished and sess.stopped is None:
+        ss.w_stop = False                     # past the last epoch: go on until Pause
+        sess.stop_at = None
+    ss.running = sess.stopped is None
+    ss.acked = {**ss.acked, "seq": ss.seq}    # nothing in flight yet
 
 
 def pause() -> None:
@@ -107,116 +184,119 @@ def pause() -> None:
 
 def step() -> None:
     ss.running = False
-    run.trainer.step()
+    sess.step()
 
 
 def reset() -> None:
     ss.running = False
-    ss.run = build_run(run.config, run.data)
+    ss.live = sess.reset()
+    ss.notice = "Reset: new weights from the seed, epoch 0."
 
 
-c = st.columns([1, 1, 1, 1, 4])
-c[0].button("▶ Train", key="train", on_click=train, type="primary", disabled=ss.running,
-            width="stretch")
-c[1].button("⏸ Pause", key="pause", on_click=pause, disabled=not ss.running, width="stretch")
-c[2].button("Step", key="step", on_click=step, width="stretch", help="one epoch")
-c[3].button("↺ Reset", key="reset", on_click=reset, width="stretch",
-            help="new weights from the seed")
-c[4].caption(f"{run.model.describe()} · {run.data!r}")
+def on_drawn() -> None:
+    ack = ss["gp-live"].drawn
+    if isinstance(ack, dict) and isinstance(ack.get("seq"), int) \
+            and ack["seq"] >= ss.acked.get("seq", 0):
+        ss.acked = ack
 
 
-def model_json() -> str:
-    return interop.dumps(ss.run.model)
-
-
-def boundary_png() -> bytes:
-    """The decision boundary, prediction beside ground truth, as a PNG."""
-    return figure_png(plot_decision_boundary(ss.run.model, ss.run.data))
-
-
-def loss_png() -> bytes:
-    return figure_png(plot_loss(ss.run.trainer.history))
-
-
-def advance(trainer, seconds: float, target: int) -> None:
-    """Train batches until the time slice is spent or the target epoch is reached."""
-    start = time.perf_counter()
-    while trainer.epoch < target and time.perf_counter() - start < seconds:
-        if not trainer.step_batch():
-            break
-
-
-@st.fragment(run_every=REFRESH_SECONDS if ss.running else None)
-def live_view() -> None:
-    r = ss.run
-    t = r.trainer
-    target = ss.get("target", t.epoch + r.config.epochs)
-    if ss.running:
-        advance(t, SLICE_SECONDS, target)
-        if t.epoch >= target or t.history.stopped:
-            ss.running = False
-            st.rerun()  # redraw the buttons and stop the timer
-    last = t.history.last()
-    st.progress(min(t.epoch / max(target, 1), 1.0),
-                text=f"epoch {t.epoch:,} of {target:,}" + (" — training…" if ss.running
-                                                            else ""))
-    m = st.columns(5)
-    m[0].metric("Epoch", f"{t.epoch:,}")
-    m[1].metric("Train loss", f"{last['train_loss']:.4f}" if last else "—")
-    m[2].metric("Test loss", f"{last['test_loss']:.4f}" if last else "—")
-    m[3].metric("Train accuracy", f"{last['train_accuracy']:.1%}" if last else "—")
-    m[4].metric("Test accuracy", f"{last['test_accuracy']:.1%}" if last else "—")
-    if t.history.stopped:
-        st.error(f"Training stopped: {t.history.stopped}.", icon="🛑")
-
-    left, right = st.columns([3, 2])
-    grid = decision_grid(r.model, grid_bounds(r.data.X), 100)
-    left.plotly_chart(boundary_figure(grid, r.data, "decision boundary (dots: train, "
-                                                    "crosses: test)"),
-                      width="stretch", key="boundary", config={"displayModeBar": False})
-    if len(t.history):
-        right.plotly_chart(curves_figure(t.history), width="stretch", key="curves",
-                           config={"displayModeBar": False})
-    else:
-        right.info("Press **Train** to start, or **Step** for one epoch.")
-
-    net, hidden = st.columns([2, 3])
-    net.markdown("**The network** — blue weights are positive, orange negative; thicker is "
-                 "larger")
+def on_edit() -> None:
+    edit = ss["gp-live"].edit
     try:
-        net.graphviz_chart(network_dot(r.model), width="stretch", height=360)
-    except ValueError as e:
-        net.caption(str(e))
-    hidden.markdown(f"**Hidden neurons** — each tile is one neuron's {r.model.activation} "
-                    "output over the input plane (blue high, orange low)")
-    for i, image in enumerate(hidden_mosaic(r.model, grid_bounds(r.data.X), 40, 32)):
-        shown = 2 * image.shape[1]  # twice the pixels, or the column's width
-        hidden.image(image, caption=f"hidden layer {i + 1}", clamp=True,
-                     width=shown if shown <= 560 else "stretch")
+        ss.live.set_weight(int(edit["layer"]), int(edit["i"]), int(edit["j"]),
+                           float(edit["value"]))
+    except (TypeError, KeyError, ValueError) as e:
+        ss.edit_error = str(e)
 
-    d1, d2, d3 = st.columns(3)
-    d1.download_button("⬇ Model (JSON)", model_json, file_name="gradplay-model.json",
-                       mime="application/json", on_click="ignore", width="stretch")
-    d2.download_button("⬇ Decision boundary (PNG)", boundary_png,
-                       file_name="decision_boundary.png", mime="image/png", on_click="ignore",
-                       width="stretch")
-    d3.download_button("⬇ Loss curve (PNG)", loss_png, file_name="training_loss.png",
-                       mime="image/png", on_click="ignore", width="stretch")
+
+st.html("<style>.block-container{padding-top:3.9rem;padding-bottom:0}"
+        "[data-testid='stVerticalBlock']{gap:0.45rem}"
+        ".st-key-gp-carriers{display:none}</style>")   # the hidden frame carriers (see send)
+for note in ss.pop("url_notes", []):
+    st.text(f"Link: {note}")                  # plain text: a link's values are not markup
+c = st.columns([1.05, 0.8, 1.0, 1.65, 1.0, 1.2, 0.95], vertical_alignment="center")
+if not shown("train"):
+    pass
+elif ss.running:
+    c[0].button("⏸ Pause", key="pause", on_click=pause, type="primary", width="stretch")
+else:
+    c[0].button("▶ Play", key="play", on_click=play, type="primary", width="stretch",
+                disabled=sess.stopped is not None)
+if shown("step"):
+    c[1].button("Step", key="step", on_click=step, width="stretch", help="one epoch")
+if shown("reset"):
+    c[2].button("↺ Reset", key="reset", on_click=reset, width="stretch",
+                help="new weights from the seed")
+c[3].selectbox("Speed: epochs per frame", SPEEDS, key="w_speed", label_visibility="collapsed",
+               format_func=lambda s: "max speed" if s == FAST else f"{s} epoch / frame"
+               if s == 1 else f"{s} epochs / frame", help="epochs trained between two frames")
+downloads = c[4:7] if shown("downloads") else [_Hidden()] * 3
+for box, (label, data, name, mime, key) in zip(downloads, (
+        ("⬇ Model", sess.model_json, "gradplay-model.json", "application/json", "dl_model"),
+        ("⬇ Boundary", sess.boundary_png, "decision_boundary.png", "image/png", "dl_boundary"),
+        ("⬇ Loss", sess.loss_png, "training_loss.png", "image/png", "dl_loss"))):
+    box.download_button(label, data, file_name=name, mime=mime, on_click="ignore",
+                        width="stretch", key=key)
+status = f"{sess.model.describe()} · {sess.data!r}"
+if "notice" in ss:
+    status = ss.pop("notice") + " " + status
+if "edit_error" in ss:
+    status = f"Weight not set: {ss.pop('edit_error')}. " + status
+st.text(status)
+
+
+# ---------------------------------------------------------------- the frame loop
+def send(slot, more: bool) -> None:
+    """Build and deliver one frame, with what this browser still lacks. A frame
+    that asks for no answer (paused) carries everything: the page may be new."""
+    acked = ss.acked if more else {}
+    same_run = acked.get("run") == sess.run_id
+    ss.seq += 1
+    frame = sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,
+                       static=acked.get("statics") != sess.run_id, more=more)
+    with slot:
+        live_trainer.send(frame)
+
+
+@st.fragment
+def live_view() -> None:
+    live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit)
+    with st.container(key="gp-carriers"):    # hidden: a carrier shows nothing, so no layout
+        slot = st.empty()
+    if not ss.running:
+        send(slot, more=False)
+        return
+    started = time.perf_counter()
+    limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
+    while ss.running and time.perf_counter() - started < limit:
+        speed = ss.w_speed
+        behind = ss.seq - ss.acked.get("seq", 0) >= WINDOW
+        if behind and speed != FAST:
+            break                             # the browser is behind: its next ack resumes
+        t0 = time.perf_counter()
+        # reading the session state between batches lets a click interrupt at once
+        sess.advance(speed, budget=MAX_BUDGET if speed == FAST else FRAME_SECONDS,
+                     keep_going=lambda: ss.running)
+        if sess.finished:
+            ss.running = False
+            send(slot, more=False)
+            st.rerun()                        # the whole page: Play comes back
+        if not behind:                        # at max speed training goes on meanwhile
+            send(slot, more=True)
+        rest = FRAME_SECONDS - (time.perf_counter() - t0)
+        if rest > 0 and speed != FAST:
+            time.sleep(rest)
 
 
 live_view()
 
-with st.expander("Check the gradients: the same step on every engine"):
-    st.markdown("The scalar engine (a graph of single numbers: one node per neuron's weighted "
-                "sum and per activation), the tensor engine (one node per matrix operation), "
-                "backpropagation written by hand and PyTorch's autograd "
+if shown("compare"):
+    with st.expander("Check the gradients: the same step on every engine"):
+        st.text("The scalar engine (one node per multiply), the tensor engine (one node per "
+                "matrix operation), backpropagation written by hand and PyTorch's autograd "
                 "compute the gradient of the current model's loss on the first 64 training "
-                "points. The last column is the largest difference from the hand-written "
-                "gradients.")
-    if st.button("Compare now", key="compare"):
-        r = ss.run
-        rows = compare_engines(r.model, r.data.X_train, r.data.y_train, r.trainer.loss_name)
-        st.dataframe(rows, hide_index=True, width="stretch",
-                     column_config={"max_grad_diff": st.column_config.NumberColumn(
-                         "largest gradient difference", format="%.1e")})
-st.caption("The URL holds every setting: copy it to share this exact run.")
+                "points. The last column is the largest difference from the hand-written ones.")
+        if st.button("Compare now", key="compare"):
+            rows = compare_engines(sess.model, sess.data.X_train, sess.data.y_train,
+                                   sess.trainer.loss_name)
+            st.dataframe(rows, hide_index=True, width="stretch")

@@ -1,0 +1,99 @@
+"""Fixtures for the browser tests: `gradplay app` on a free local port, and Chromium.
+
+Needs Debian's Chromium (/usr/bin/chromium) and Python playwright; it never
+downloads a browser. Without them a browser test skips on a laptop, but fails
+under CI, where a skip would hide a missing install step.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _require(condition: bool, reason: str) -> None:
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set: the install step is missing)")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The app's base URL; the server's whole process group is killed at the end."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "gradplay", "app", "--port", str(port),
+                             "--host", "127.0.0.1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("gradplay app did not start: "
+                                   + proc.stdout.read().decode(errors="replace")[-2000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require(os.path.exists(CHROMIUM), "Debian's chromium is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "python playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(url, height=720): a page at 1280 x height, once the script is idle."""
+    pages = []
+
+    def _open(url: str, height: int = 720):
+        page = browser.new_page(viewport={"width": 1280, "height": height},
+                                accept_downloads=True)
+        pages.append(page)
+        page.goto(url)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        return page
+
+    yield _open
+    for page in pages:
+        page.close()
