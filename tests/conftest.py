@@ -116,16 +116,19 @@ def free_port():
     return _free_port
 
 
+def require_or_fail(condition: bool, reason: str) -> None:
+    """Skip on a laptop, but fail under CI, where a skip would hide a missing
+    install step."""
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set: the install step is missing)")
+        pytest.skip(reason)
+
+
 @pytest.fixture
 def require():
-    """require(condition, reason): skip on a laptop, but fail under CI, where a
-    skip would hide a missing install step."""
-    def check(condition: bool, reason: str) -> None:
-        if not condition:
-            if os.environ.get("CI"):
-                pytest.fail(f"{reason} (CI is set: the install step is missing)")
-            pytest.skip(reason)
-    return check
+    """require(condition, reason): see ``require_or_fail``."""
+    return require_or_fail
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -134,14 +137,16 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture
-def chromium(require):
-    """Debian's Chromium driven by Python playwright (never a downloaded browser)."""
-    require(os.path.exists(CHROMIUM), "Debian's chromium is not installed")
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Python playwright (never a downloaded browser):
+    one instance for the whole session (playwright's sync API cannot be started
+    twice in one process)."""
+    require_or_fail(os.path.exists(CHROMIUM), "Debian's chromium is not installed")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        require(False, "python playwright is not installed")
+        require_or_fail(False, "python playwright is not installed")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:

@@ -6,9 +6,7 @@ under CI, where a skip would hide a missing install step.
 """
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,23 +14,9 @@ import urllib.request
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from conftest import _free_port
+
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-def _require(condition: bool, reason: str) -> None:
-    if not condition:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set: the install step is missing)")
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -67,18 +51,9 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    _require(os.path.exists(CHROMIUM), "Debian's chromium is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _require(False, "python playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(chromium):
+    """The session's one Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture

@@ -10,11 +10,6 @@ import time
 
 import pytest
 
-try:  # the fixtures live in tests/app/test_browser.py, or in tests/app/conftest.py once
-    from app.test_browser import browser, server  # noqa: F401  it holds them
-except ImportError:
-    pass
-
 pytestmark = pytest.mark.browser
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 WIDTH, HEIGHT = 1280, 720
@@ -22,7 +17,7 @@ MIN_TEXT_PX = 12
 
 
 @pytest.fixture
-def explorer(browser, server):  # noqa: F811
+def explorer(browser, server):     # fixtures: tests/app/conftest.py
     """type(text): the explorer at 1280x720 with ``text`` entered, once the script is idle."""
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
     page.goto(server + "/explorer")
