@@ -84,7 +84,7 @@ csv_mode = ss.w_dataset == "csv"
 if csv_mode:
     upload = side.file_uploader("CSV with rows x1,x2,label", type=["csv", "txt"])
     if upload is not None:
-        ss.csv_bytes = upload.getvalue()[:5_000_000]
+        ss.csv_bytes = upload.getvalue()      # load_csv refuses an over-limit file whole
 multi = ss.w_dataset in MULTICLASS_DATASETS
 if not multi:
     ss.w_classes = 2
@@ -112,7 +112,8 @@ bar("loss").selectbox("Loss", ("auto", "bce", "ce", "mse"), key="w_loss",
 bar("init").selectbox("Initialisation", INITS, key="w_init")
 bar("seed").number_input("Weight seed", 0, 2**31 - 1, key="w_seed")
 bar("engine").selectbox("Engine", tuple(ENGINES), key="w_engine",
-               help="scalar builds one graph node per multiply: keep it small")
+               help="scalar builds a graph of single numbers (a node per neuron's "
+                    "weighted sum and per activation): keep it small")
 
 side.subheader("Optimisation (applies while training)")
 bar("optimizer").selectbox("Optimizer", tuple(OPTIMIZERS), key="w_optimizer")
