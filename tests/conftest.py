@@ -132,6 +132,8 @@ def require():
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# a Streamlit page whose script has finished running: safe to read or screenshot
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]

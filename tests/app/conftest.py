@@ -14,9 +14,8 @@ import urllib.request
 
 import pytest
 
-from conftest import _free_port
+from conftest import IDLE, _free_port
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
+from conftest import IDLE
+
 pytestmark = pytest.mark.browser
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 WIDTH, HEIGHT = 1280, 720
 MIN_TEXT_PX = 12
 

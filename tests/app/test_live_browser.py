@@ -10,11 +10,12 @@ import re
 import numpy as np
 import pytest
 
+from conftest import IDLE
+
 from gradplay import interop
 from gradplay.config import RunConfig, build_run
 
 pytestmark = pytest.mark.browser
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 QUERY = {"dataset": "moons", "samples": "200", "hidden": "6,4", "optimizer": "adam",
          "lr": "0.03", "data_seed": "3"}
 URL_QUERY = "&".join(f"{k}={v}" for k, v in QUERY.items())

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import IDLE
+
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
