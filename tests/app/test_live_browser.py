@@ -61,7 +61,10 @@ def test_play_pause_step_reset_and_a_learning_rate_change(server, open_page, tmp
     pause = page.get_by_role("button", name="⏸ Pause").bounding_box()
     assert pause["y"] + pause["height"] <= 720
     assert page.locator('[data-testid="gp-network"] [data-testid^="gp-node-"]').count() == \
-        2 + 6 + 4 + 1
+        6 + 4 + 1
+    inputs = page.locator('[data-testid="gp-network"] [data-testid^="gp-input-"]')
+    assert inputs.count() == 7                        # every feature, as in TF Playground
+    assert page.locator('[data-testid^="gp-input-"][data-active="true"]').count() == 2
     page.screenshot(path=str(tmp_path / "training.png"))
     # a learning-rate change mid-run: the run goes on, never back to epoch 0
     before = epoch(page)

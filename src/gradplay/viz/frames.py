@@ -29,10 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backend import to_numpy
+from ..features import FEATURES, expand_features
 from .plots import grid_bounds
 
 __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_layers",
-           "output_grid", "map_cells", "layer_maps", "network_numbers", "history_rows",
+           "output_grid", "map_cells", "layer_maps", "feature_maps", "feature_header",
+           "network_numbers", "history_rows",
            "build_frame", "pack", "unpack", "finite_or_none", "MAX_POINTS"]
 
 MAGIC = b"GPF1"
@@ -182,6 +184,35 @@ def layer_maps(model, acts: list[np.ndarray], view: View,
     return layers, codes
 
 
+def feature_maps(view: View) -> tuple[list, np.ndarray]:
+    """Every input feature's map over the coarse grid, used by the network or
+    not: TF Playground draws them all on its input column, and a click there
+    turns one on or off. Sent once per run (the plane does not change).
+
+    Returns (ranges, codes): ranges[k] = [lo, hi] of feature k (the order of
+    ``FEATURES``), codes uint8 (len(FEATURES), m, m), as ``layer_maps`` makes
+    an input's map -- an active feature looks the same in both.
+    """
+    r, cells = view.resolution, map_cells(view)
+    coarse = view.points(r).reshape(r, r, 2)[np.ix_(cells, cells)]     # (m, m, 2)
+    values = expand_features(coarse.reshape(-1, 2), tuple(FEATURES))   # (m*m, 7)
+    ranges, maps = [], []
+    for column in values.T:
+        lo, hi = activation_range("input", column)
+        ranges.append([lo, hi])
+        maps.append(quantize(column, lo, hi).reshape(len(cells), len(cells)))
+    return ranges, np.stack(maps)
+
+
+def feature_header(model) -> dict | None:
+    """Which features exist and which the network reads (in its input order),
+    for the input column; None for a network without named features."""
+    if model.features is None:
+        return None
+    return {"names": list(FEATURES), "labels": [f.label for f in FEATURES.values()],
+            "active": list(model.features)}
+
+
 def _shown(n: int, most: int) -> list[int]:
     """Which of n units are drawn: all of them, or the first ``most``."""
     return list(range(min(n, most)))
@@ -204,10 +235,11 @@ def network_numbers(model, grads) -> dict[str, np.ndarray]:
             "dW": flat(dW for dW, _ in grads), "db": flat(db for _, db in grads)}
 
 
-def history_rows(history, since_epoch: int, most: int = 200) -> np.ndarray:
+def history_rows(history, since_epoch: int, most: int = 200,
+                 regression: bool = False) -> np.ndarray:
     """The history rows after ``since_epoch``: (n, 5) float64 columns epoch,
-    train loss, test loss, train accuracy, test accuracy (NaN where there is
-    none). At most ``most`` rows: evenly thinned, the latest always kept, so a
+    train loss, test loss, train score, test score (NaN where there is none).
+    The score is the accuracy, or R^2 for a regression run (``regression``). At most ``most`` rows: evenly thinned, the latest always kept, so a
     frame after a thousand fast epochs stays small while the curve keeps its
     shape."""
     epochs = history.epochs
@@ -220,8 +252,9 @@ def history_rows(history, since_epoch: int, most: int = 200) -> np.ndarray:
     pick = np.arange(start, len(epochs))
     if n > most:
         pick = pick[np.unique(np.linspace(0, n - 1, most).round().astype(int))]
-    cols = (history.epochs, history.loss, history.test_loss, history.accuracy,
-            history.test_accuracy)
+    scores = (history.r2, history.test_r2) if regression else \
+        (history.accuracy, history.test_accuracy)
+    cols = (history.epochs, history.loss, history.test_loss, *scores)
     return np.array([[cols[c][i] for c in range(5)] for i in pick], dtype=np.float64)
 
 
@@ -256,7 +289,7 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
     # the largest |value| of each, for the edge widths (None if not finite)
     scales = {k: finite_or_none(np.max(np.abs(v), initial=0.0)) for k, v in numbers.items()}
     blobs.update(numbers)
-    rows = history_rows(history, since_epoch)
+    rows = history_rows(history, since_epoch, regression=data.is_regression)
     blobs["rows"] = rows
     last = history.last() if len(history) else {}
     header = {
@@ -266,9 +299,12 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
         "boundary": head, "map_res": view.map_resolution, "scales": scales, "layers": layers,
         "metrics": {k: finite_or_none(v) for k, v in last.items() if k != "epoch"},
         "stopped": history.stopped, "bounds": list(view.bounds), "meta": meta or {},
+        "features": feature_header(model),
+        "score": "r2" if data.is_regression else "accuracy",   # what rows' columns 3-4 hold
     }
     if static:
         blobs.update(_points(data))
+        header["feature_ranges"], blobs["feature_maps"] = feature_maps(view)
         header["static"] = True
     return pack(header, blobs)
 

@@ -20,9 +20,10 @@ import streamlit as st
 from gradplay.app.components import live_trainer
 from gradplay.app.live import FAST, MAX_BUDGET, SPEEDS, LiveSession
 from gradplay.check import compare_engines
-from gradplay.classroom import parse_hide, student_query
-from gradplay.config import FIELDS, MULTICLASS_DATASETS, RunConfig
+from gradplay.classroom import HIDEABLE, UI_CONTROLS, parse_hide, student_link, student_query
+from gradplay.config import FIELDS, MULTICLASS_DATASETS, RunConfig, regenerate
 from gradplay.data import DATASETS, load_csv
+from gradplay.features import FEATURES, check_features
 from gradplay.functional import ACTIVATIONS, OUTPUTS
 from gradplay.nets import ENGINES, INITS
 from gradplay.optim import OPTIMIZERS, SCHEDULES
@@ -48,6 +49,7 @@ if "w_dataset" not in ss:
     cfg0, notes = RunConfig.from_query(st.query_params)
     for name, value in cfg0.to_dict().items():
         ss[f"w_{name}"] = value
+    ss.w_features = list(cfg0.features)       # a multiselect holds a list
     ss.w_layers = len(cfg0.hidden)
     for i, n in enumerate(cfg0.hidden):
         ss[f"w_n{i}"] = n
@@ -97,7 +99,20 @@ bar("noise").slider("Noise", 0.0, 1.0, step=0.05, key="w_noise", disabled=csv_mo
 bar("test_size").slider("Test share", 0.0, 0.5, step=0.05, key="w_test_size")
 bar("data_seed").number_input("Data seed", 0, 2**31 - 1, key="w_data_seed")
 
+
+def regenerate_data() -> None:
+    """New points from the same generator: a new data seed (a new run)."""
+    ss.w_data_seed = regenerate(ss.live.config if "live" in ss else RunConfig()).data_seed
+
+
+bar("regenerate").button("Regenerate data", key="regenerate", on_click=regenerate_data,
+                         disabled=csv_mode, help="new points from the same generator (a new "
+                                                 "data seed), and a new network")
+
 side.subheader("Network")
+bar("features").multiselect("Input features", tuple(FEATURES), key="w_features",
+                            format_func=lambda n: FEATURES[n].label,
+                            help="what the network sees of a point; or click the input nodes")
 bar("hidden").slider("Hidden layers", 0, 6, key="w_layers")
 cols = side.columns(3) if shown("hidden") else [_Hidden()] * 3
 for i in range(ss.w_layers):
@@ -129,6 +144,7 @@ bar("epochs").number_input("Last epoch", 1, 1_000_000, step=100, key="w_epochs",
 
 values = {name: ss[f"w_{name}"] for name in FIELDS if f"w_{name}" in ss}
 values["hidden"] = tuple(int(ss[f"w_n{i}"]) for i in range(ss.w_layers))
+values["features"] = tuple(ss.w_features)
 try:
     cfg = RunConfig(**values)
 except ValueError as e:
@@ -139,6 +155,16 @@ query = {**student_query(cfg, ss.hide), "speed": str(ss.w_speed),
          "stop": "1" if ss.w_stop else "0"}
 if {k: v for k, v in st.query_params.items() if k in query} != query:
     st.query_params.from_dict(query)
+
+if shown("student_link"):
+    with side.expander("Link for students"):
+        st.caption("This page's settings as a link; the controls picked here are hidden "
+                   "for whoever opens it (classroom mode).")
+        hide = st.multiselect("Hide from students", HIDEABLE, key="w_student_hide",
+                              format_func=lambda n: f"{n} ({UI_CONTROLS[n]})"
+                              if n in UI_CONTROLS else n)
+        page_url = st.context.url or "/train"        # no browser (tests): a relative link
+        st.code(student_link(page_url, cfg, hide), language=None, wrap_lines=True)
 
 
 # ---------------------------------------------------------------- the session
@@ -201,6 +227,24 @@ def on_drawn() -> None:
         ss.acked = ack
 
 
+def on_features() -> None:
+    """A click on an input node: the network's features from now on (a new run)."""
+    try:
+        ss.w_features = list(check_features(ss["gp-live"].features))
+    except (TypeError, ValueError) as e:
+        ss.edit_error = str(e)
+    ss.rerun_app = True                       # the settings are read by the whole page
+
+
+def on_view() -> None:
+    """Discretize / show test data flipped in the renderer: into the settings (and the URL)."""
+    view = ss["gp-live"].view
+    if isinstance(view, dict):
+        ss.w_discretize = bool(view.get("discretize", ss.w_discretize))
+        ss.w_show_test = bool(view.get("show_test", ss.w_show_test))
+        ss.rerun_app = True
+
+
 def on_edit() -> None:
     edit = ss["gp-live"].edit
     try:
@@ -254,14 +298,22 @@ def send(slot, more: bool) -> None:
     same_run = acked.get("run") == sess.run_id
     ss.seq += 1
     frame = sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,
-                       static=acked.get("statics") != sess.run_id, more=more)
+                       static=acked.get("statics") != sess.run_id, more=more, meta=VIEW_META)
     with slot:
         live_trainer.send(frame)
 
 
+# the display options and the hidden levers, for the renderer's own controls
+VIEW_META = {"view": {"discretize": cfg.discretize, "show_test": cfg.show_test},
+             "hide": list(ss.hide)}
+
+
 @st.fragment
 def live_view() -> None:
-    live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit)
+    if ss.pop("rerun_app", False):
+        st.rerun()                            # a setting changed in the renderer: the whole page
+    live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit,
+                       on_features=on_features, on_view=on_view)
     with st.container(key="gp-carriers"):    # hidden: a carrier shows nothing, so no layout
         slot = st.empty()
     if not ss.running:

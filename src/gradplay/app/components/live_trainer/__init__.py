@@ -41,12 +41,20 @@ def _component():
     return st.components.v2.component(NAME, js=js, css=css, isolate_styles=False)
 
 
-def mount(*, key: str = "gp-live", on_drawn=None, on_edit=None, height: int = HEIGHT):
-    """The renderer itself. ``on_drawn`` runs when the browser has drawn a
-    frame that asked for more (read the value from ``st.session_state[key].drawn``),
-    ``on_edit`` when a weight was set by a click (``...[key].edit``)."""
+def mount(*, key: str = "gp-live", on_drawn=None, on_edit=None, on_features=None,
+          on_view=None, height: int = HEIGHT):
+    """The renderer itself. Each callback runs when its trigger fires; read the
+    value from ``st.session_state[key]``:
+
+    on_drawn: ``.drawn``, the browser has drawn a frame that asked for more;
+    on_edit: ``.edit``, a weight was set by a click ({layer, i, j, value});
+    on_features: ``.features``, an input node was clicked (the feature names now on);
+    on_view: ``.view``, a display option flipped ({discretize, show_test}).
+    """
     return _component()(key=key, data={"role": "main", "height": height}, height=height,
-                        on_drawn_change=on_drawn or _ignore, on_edit_change=on_edit or _ignore)
+                        on_drawn_change=on_drawn or _ignore, on_edit_change=on_edit or _ignore,
+                        on_features_change=on_features or _ignore,
+                        on_view_change=on_view or _ignore)
 
 
 def send(frame: bytes) -> None:

@@ -11,6 +11,8 @@
 // onDrawn({seq, epoch, run}) is called after a frame that asks for more
 // (frame.more) is on screen: the host then sends the next one.
 // onEdit({layer, i, j, value}) is a click-to-set weight (i = -1: a bias).
+// onFeatures([names]) is a click on an input node: the features to use now.
+// onView({discretize, show_test}) is a flip of the two display options.
 // Nothing is created twice: the canvases and nodes live as long as the
 // renderer and are repainted in place.
 
@@ -144,7 +146,7 @@ export function createRenderer(host, options = {}) {
   const state = {
     mode: "weights", focus: null, frame: null, run: null, layout: null, statics: null,
     rows: { epoch: [], loss: [], test_loss: [], acc: [], test_acc: [] }, lastEpoch: -1, partial: false,
-    seq: 0, ackTimer: null, edit: null,
+    seq: 0, ackTimer: null, edit: null, view: null,
   };
 
   function labelled(parent, text, checked, testid) {
@@ -152,9 +154,29 @@ export function createRenderer(host, options = {}) {
     const box = el("input", "", lab, { type: "checkbox", "data-testid": testid });
     box.checked = checked;
     lab.appendChild(document.createTextNode(" " + text));
-    box.addEventListener("change", () => repaint());
+    box.addEventListener("change", () => {
+      repaint();
+      if (options.onView) options.onView({ discretize: discBox.checked, show_test: testBox.checked });
+    });
     return box;
   }
+
+  /** The display options as the server has them (a link, or classroom mode):
+   * applied when they change there, so a click here is not undone by a frame
+   * that left before the click arrived. Hidden options are not drawn. */
+  function syncView(meta) {
+    const view = meta.view, hide = meta.hide || [];
+    if (!view) return;
+    const seen = state.view || {};
+    if (view.discretize !== seen.discretize) discBox.checked = view.discretize;
+    if (view.show_test !== seen.show_test) testBox.checked = view.show_test;
+    discBox.parentElement.style.display = hide.includes("discretize") ? "none" : "";
+    testBox.parentElement.style.display = hide.includes("show_test") ? "none" : "";
+    state.view = view;
+  }
+
+  /** Whether the page hides a control (classroom mode): its lever here is off too. */
+  function hidden(name) { const m = state.frame && state.frame.h.meta; return !!(m && m.hide && m.hide.includes(name)); }
 
   function setMode(mode) {
     state.mode = mode;
@@ -167,8 +189,27 @@ export function createRenderer(host, options = {}) {
   modeG.addEventListener("click", () => setMode("gradients"));
 
   // ---------------------------------------------------------------- layout of the network
+  /** The input column: every feature (TF Playground), with ``unit`` its input
+   * position in the network, or -1 for a feature the network does not read. */
+  function inputColumn(h) {
+    const fs = h.features;
+    if (!fs) return h.layers[0].names.map((label, unit) => ({ name: null, label, unit }));
+    return fs.names.map((name, k) => ({ name, label: fs.labels[k], unit: fs.active.indexOf(name), k }));
+  }
+
+  /** A click on an input node: that feature on or off (never the last one off). */
+  function toggleFeature(name) {
+    const fs = state.frame && state.frame.h.features;
+    if (!fs || !options.onFeatures || hidden("features")) return;
+    const on = new Set(fs.active);
+    if (on.has(name)) on.delete(name); else on.add(name);
+    if (on.size === 0) return;
+    options.onFeatures(fs.names.filter((n) => on.has(n)));
+  }
+
   function buildLayout(h) {
-    const sizes = h.layers.map((l) => l.shown);
+    const inputs = inputColumn(h);
+    const sizes = [inputs.length, ...h.layers.slice(1).map((l) => l.shown)];
     const key = h.run + "|" + sizes.join(",") + "|" + h.map_res;
     if (state.layout && state.layout.key === key) return state.layout;
     state.focus = null;                                   // its node is gone
@@ -182,39 +223,48 @@ export function createRenderer(host, options = {}) {
     svg.setAttribute("width", W); svg.setAttribute("height", H);
     netCanvas.width = Math.round(W * dpr); netCanvas.height = Math.round(H * dpr);
     netCanvas.style.width = W + "px"; netCanvas.style.height = H + "px";
-    const nodes = [], edges = [];
+    const nodes = [], units = [], edges = [];      // nodes: as drawn; units: the network's, in order
     h.layers.forEach((layer, l) => {
-      const n = layer.shown, gap = Math.min(node + 12, (H - 16) / n);
+      const n = sizes[l], gap = Math.min(node + 12, (H - 16) / n);
       const top = (H - gap * (n - 1) - node) / 2;
       const col = [];
       for (let j = 0; j < n; j++) {
         const x = xpad + l * step, y = top + j * gap;
-        const box = el("div", "gp-node", nodesBox, { "data-testid": `gp-node-${l}-${j}` });
+        const input = l === 0 ? inputs[j] : null, unit = input ? input.unit : j;
+        const box = el("div", "gp-node", nodesBox, { "data-testid": input ? `gp-input-${input.name || j}` : `gp-node-${l}-${j}` });
         box.style.left = x + "px"; box.style.top = y + "px";
         box.style.width = box.style.height = node + "px";
         const c = document.createElement("canvas");           // the map at its own resolution
         c.width = c.height = h.map_res;
-        if (l === 0) {
-          el("span", "gp-name", box).textContent = layer.names ? layer.names[j] : `x${j + 1}`;
+        if (input) {
+          el("span", "gp-name", box).textContent = input.label;
+          box.setAttribute("data-active", String(unit >= 0));
+          if (input.name && options.onFeatures && !(h.meta.hide || []).includes("features")) {
+            box.classList.add("gp-toggle");
+            box.title = unit >= 0 ? "click to stop using this feature" : "click to feed this feature to the network";
+            box.addEventListener("click", () => toggleFeature(input.name));
+          }
         } else {
           const hit = el("span", "gp-bias-hit", box, { "data-testid": `gp-bias-${l}-${j}`, title: "click to set the bias" });
           hit.addEventListener("click", (ev) => openEditor(ev, l - 1, -1, j));
         }
-        box.addEventListener("mouseenter", () => { state.focus = { l, j }; paintBoundary(); });
+        const focus = input && unit < 0 ? { l, j: -1, k: input.k } : { l, j: unit };
+        box.addEventListener("mouseenter", () => { state.focus = focus; paintBoundary(); });
         box.addEventListener("mouseleave", () => { state.focus = null; paintBoundary(); });
-        col.push({ x, y, box, canvas: c, ctx: c.getContext("2d"), img: null });
+        col.push({ x, y, box, canvas: c, ctx: c.getContext("2d"), img: null, unit, k: input ? input.k : null });
       }
-      if (layer.units > n) {
+      if (layer.units > layer.shown) {
         const more = el("div", "gp-more", nodesBox);
-        more.textContent = `+${layer.units - n} more`;
+        more.textContent = `+${layer.units - layer.shown} more`;
         more.style.left = xpad + l * step - 8 + "px"; more.style.top = top + gap * n - 6 + "px";
       }
       nodes.push(col);
+      units.push(col.filter((c) => c.unit >= 0).sort((a, b) => a.unit - b.unit));
     });
-    for (let l = 0; l + 1 < nodes.length; l++) {
-      for (let i = 0; i < nodes[l].length; i++) {
-        for (let j = 0; j < nodes[l + 1].length; j++) {
-          const a = nodes[l][i], b = nodes[l + 1][j];
+    for (let l = 0; l + 1 < units.length; l++) {
+      for (let i = 0; i < units[l].length; i++) {
+        for (let j = 0; j < units[l + 1].length; j++) {
+          const a = units[l][i], b = units[l + 1][j];
           const pts = [a.x + node, a.y + node / 2, b.x, b.y + node / 2];
           const hit = lineEl(pts, "gp-hit");
           hit.setAttribute("data-testid", `gp-edge-${l}-${i}-${j}`);
@@ -267,6 +317,13 @@ export function createRenderer(host, options = {}) {
   });
 
   // ---------------------------------------------------------------- painting
+  /** Feature k's map (all features come once per run, with the data), or null. */
+  function featureMap(k) {
+    const st = state.statics, mm = state.frame.h.map_res ** 2;
+    if (k === null || !st || !st.feature_maps || st.run !== state.frame.h.run) return null;
+    return st.feature_maps.subarray(k * mm, (k + 1) * mm);
+  }
+
   function paintNetwork() {
     const f = state.frame, lay = state.layout;
     if (!f || !lay) return;
@@ -285,13 +342,16 @@ export function createRenderer(host, options = {}) {
     }
     ctx.globalAlpha = 1;
     ctx.font = "10px sans-serif"; ctx.textBaseline = "top";
-    lay.nodes.forEach((col, l) => col.forEach((n, j) => {
+    lay.nodes.forEach((col, l) => col.forEach((n) => {
+      const j = n.unit, codes = j >= 0 ? f.map(l, j) : featureMap(n.k);
       if (!n.img) n.img = n.ctx.createImageData(f.h.map_res, f.h.map_res);
-      paintCodes(n.img, f.map(l, j), false);
-      n.ctx.putImageData(n.img, 0, 0);
+      if (codes) { paintCodes(n.img, codes, false); n.ctx.putImageData(n.img, 0, 0); }
       ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(n.canvas, n.x, n.y, node, node);
+      ctx.globalAlpha = j >= 0 ? 1 : 0.3;                  // a feature the network does not read
+      if (codes) ctx.drawImage(n.canvas, n.x, n.y, node, node);
+      ctx.globalAlpha = 1;
       let ring = "#999", width = 1;
+      if (j < 0) ctx.setLineDash([3, 3]);
       if (l > 0) {
         const v = grads ? f.dbias(l - 1, j) : f.bias(l - 1, j);
         const bs = grads ? sc.db : sc.b, t = bs > 0 ? Math.min(Math.abs(v) / bs, 1) : 0;
@@ -304,10 +364,12 @@ export function createRenderer(host, options = {}) {
       }
       ctx.strokeStyle = ring; ctx.lineWidth = width;
       ctx.strokeRect(n.x - width / 2, n.y - width / 2, node + width, node + width);
+      ctx.setLineDash([]);
     }));
     setText(legend, grads
       ? "edge and ring: ∂L/∂w, ∂L/∂b of the last step — magenta > 0 (it will fall), green < 0 (it will rise)"
-      : "edge: weight — blue > 0, orange < 0, thicker is larger · b: bias · click an edge or a bias to set it");
+      : "edge: weight — blue > 0, orange < 0, thicker is larger · b: bias · click an edge or a bias to set it" +
+        (f.h.features && options.onFeatures && !hidden("features") ? " · click an input to switch it on or off" : ""));
   }
 
   function toCanvas(x, y, side) {
@@ -320,7 +382,15 @@ export function createRenderer(host, options = {}) {
     if (!f) return;
     const discrete = discBox.checked, focus = state.focus;
     let res, img;
-    if (focus && focus.j < f.h.layers[focus.l].shown) {
+    const unused = focus && focus.j < 0 ? featureMap(focus.k) : null;
+    if (unused) {
+      res = f.h.map_res;
+      img = gctx.createImageData(res, res);
+      paintCodes(img, unused, false);
+      const [lo, hi] = state.statics.feature_ranges[focus.k];
+      setText(focusEl, `showing feature ${f.h.features.labels[focus.k]} (not used: click it to use it), ${fmt(lo, 2)} to ${fmt(hi, 2)}`);
+      focusEl.setAttribute("data-focus", `feature-${f.h.features.names[focus.k]}`);
+    } else if (focus && focus.j >= 0 && focus.j < f.h.layers[focus.l].shown) {
       res = f.h.map_res;
       img = gctx.createImageData(res, res);
       paintCodes(img, f.map(focus.l, focus.j), false);
@@ -397,22 +467,23 @@ export function createRenderer(host, options = {}) {
       const Y = (v) => 3 * dpr + (1 - (Math.log10(Math.max(v, lo)) - l0) / (l1 - l0)) * (top - 6 * dpr);
       line("loss", CLASS_COLORS[1], Y); line("test_loss", CLASS_COLORS[0], Y);
     }
-    const Ya = (v) => top + 3 * dpr + (1 - v) * (h - top - 6 * dpr);
+    // the score panel: accuracy, or R² (from 0 to 1; a worse-than-the-mean R² < 0 sits on the floor)
+    const Ya = (v) => top + 3 * dpr + (1 - Math.max(v, 0)) * (h - top - 6 * dpr);
     cctx.setLineDash([4 * dpr, 3 * dpr]);
     line("acc", CLASS_COLORS[1], Ya); line("test_acc", CLASS_COLORS[0], Ya);
     cctx.setLineDash([]);
     cctx.fillStyle = "#666"; cctx.font = `${10 * dpr}px sans-serif`;
     cctx.fillText("loss (log)", 6 * dpr, 12 * dpr);
-    cctx.fillText("accuracy", 6 * dpr, top + 12 * dpr);
+    cctx.fillText(state.frame && state.frame.h.score === "r2" ? "R²" : "accuracy", 6 * dpr, top + 12 * dpr);
     cctx.strokeStyle = "#ddd"; cctx.lineWidth = 1; cctx.beginPath(); cctx.moveTo(0, top); cctx.lineTo(w, top); cctx.stroke();
   }
 
   function paintText() {
     const h = state.frame.h, m = h.metrics;
     setText(epochEl, String(h.epoch));
-    const acc = h.boundary.kind !== "value";
-    setText(metricsEl, `loss train ${fmt(m.train_loss, 4)} · test ${fmt(m.test_loss, 4)}` +
-      (acc ? `   accuracy train ${pct(m.train_accuracy)} · test ${pct(m.test_accuracy)}` : ""));
+    setText(metricsEl, `loss train ${fmt(m.train_loss, 4)} · test ${fmt(m.test_loss, 4)}   ` +
+      (h.score === "r2" ? `R² train ${fmt(m.train_r2, 3)} · test ${fmt(m.test_r2, 3)}`
+        : `accuracy train ${pct(m.train_accuracy)} · test ${pct(m.test_accuracy)}`));
     setText(stoppedEl, h.stopped || "");
     stoppedEl.style.display = h.stopped ? "block" : "none";
   }
@@ -465,7 +536,9 @@ export function createRenderer(host, options = {}) {
     if (h.run === state.run && h.seq !== 0 && h.seq < state.seq) return;   // an older frame
     state.seq = h.seq;
     if (h.static) state.statics = { run: h.run, train_x: frame.blobs.train_x, train_y: frame.blobs.train_y,
-      test_x: frame.blobs.test_x, test_y: frame.blobs.test_y };
+      test_x: frame.blobs.test_x, test_y: frame.blobs.test_y,
+      feature_maps: frame.blobs.feature_maps, feature_ranges: h.feature_ranges };
+    syncView(h.meta || {});
     appendRows(h, frame.blobs.rows);
     state.frame = accept(frame);
     buildLayout(h);

@@ -6,8 +6,9 @@
 //  * once per frame as a carrier, with the frame's bytes as data: it draws
 //    nothing itself, hands the bytes to the renderer and hides its own box.
 // Streamlit remounts an element whose data changes; the carrier absorbs that,
-// so no frame is ever blank. The renderer's acknowledgement ("drawn") and edits
-// go back to Python as trigger values.
+// so no frame is ever blank. The renderer's acknowledgement ("drawn"), weight
+// edits ("edit"), input-feature clicks ("features") and the display options
+// ("view") go back to Python as trigger values.
 
 let CURRENT = null;           // the renderer on this page
 let PENDING = null;           // a frame that came before the renderer was made
@@ -22,6 +23,8 @@ export default function (component) {
         height: data.height || 500,
         onDrawn: (ack) => setTriggerValue("drawn", ack),
         onEdit: (edit) => setTriggerValue("edit", edit),
+        onFeatures: (names) => setTriggerValue("features", names),
+        onView: (view) => setTriggerValue("view", view),
       });
       RENDERERS.set(parentElement, r);
     }

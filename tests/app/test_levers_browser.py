@@ -1,0 +1,112 @@
+"""TF Playground's levers on the live page, in headless Chromium: input features
+switched on the network's input nodes, regression's R², Regenerate, and the
+display options kept in the link.
+
+Fixtures (server, open_page) are in conftest.py.
+"""
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import IDLE
+
+from gradplay import interop
+from gradplay.config import RunConfig, build_run
+from gradplay.train import r2_score
+
+pytestmark = pytest.mark.browser
+
+
+def query(page) -> dict:
+    """The page's URL query, one value per key."""
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def wait_query(page, key: str, value: str, timeout: int = 20_000) -> None:
+    """Wait until the URL says key=value (the page writes its settings there)."""
+    page.wait_for_function(
+        f"() => new URLSearchParams(location.search).get({key!r}) === {value!r}", timeout=timeout)
+
+
+def status(page) -> str:
+    return page.locator("[data-testid='stText']").all_text_contents()
+
+
+def test_an_input_node_click_switches_its_feature_and_starts_a_new_network(
+        server, open_page, tmp_path):
+    page = open_page(f"{server}/train?dataset=circles&hidden=0&features=x1,x2&data_seed=1")
+    x1sq = page.locator('[data-testid="gp-input-x1sq"]')
+    assert x1sq.get_attribute("data-active") == "false"
+    assert page.locator('[data-testid^="gp-edge-0-"]').count() == 2     # x1, x2 -> the output
+    # hovering an unused feature shows its map in the big plot
+    x1sq.hover()
+    focus = page.locator('[data-testid="gp-focus"]')
+    assert focus.get_attribute("data-focus") == "feature-x1sq"
+    assert "x1²" in focus.text_content()
+
+    x1sq.click()                                                       # on
+    wait_query(page, "features", "x1,x2,x1sq")
+    page.wait_for_selector('[data-testid="gp-input-x1sq"][data-active="true"]')
+    page.wait_for_selector(IDLE)
+    assert page.locator('[data-testid^="gp-edge-0-"]').count() == 3
+    assert any("features changed: a new network" in t for t in status(page))
+    page.screenshot(path=str(tmp_path / "features.png"))
+
+    page.locator('[data-testid="gp-input-x1"]').click()                # off
+    wait_query(page, "features", "x2,x1sq")
+    page.wait_for_selector('[data-testid="gp-input-x1"][data-active="false"]')
+    page.locator('[data-testid="gp-input-x2"]').click()
+    wait_query(page, "features", "x1sq")
+    # the last feature cannot be switched off: the click is ignored
+    page.locator('[data-testid="gp-input-x1sq"]').click()
+    page.wait_for_timeout(1_000)
+    assert query(page)["features"] == "x1sq"
+    assert page.locator('[data-testid^="gp-input-"][data-active="true"]').count() == 1
+
+
+def test_classroom_mode_locks_the_input_nodes(server, open_page):
+    page = open_page(f"{server}/train?dataset=circles&hidden=0&hide=features")
+    page.locator('[data-testid="gp-input-x1sq"]').click()
+    page.wait_for_timeout(1_000)
+    assert query(page)["features"] == "x1,x2"
+    assert page.locator('[data-testid="gp-input-x1sq"]').get_attribute("data-active") == "false"
+
+
+def test_regression_shows_r2_and_a_value_map(server, open_page, tmp_path):
+    url_query = "dataset=plane&hidden=0&optimizer=adam&lr=0.03&data_seed=2"
+    page = open_page(f"{server}/train?{url_query}&speed=25")
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function("() => Number(document.querySelector('[data-testid=\"gp-epoch\"]')"
+                           ".textContent) >= 100", timeout=30_000)
+    page.get_by_role("button", name="⏸ Pause").click()
+    page.wait_for_selector(IDLE)
+    metrics = page.locator('[data-testid="gp-metrics"]').text_content()
+    assert "accuracy" not in metrics
+    r2 = re.search(r"R² train ([-0-9.]+) · test ([-0-9.]+)", metrics)
+    assert r2 and float(r2.group(2)) > 0.5            # a plane is a linear model's problem
+    assert "prediction" in page.locator('[data-testid="gp-focus"]').text_content()
+    # the R² on screen is the downloaded model's, on the same test points
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="⬇ Model").click()
+    info.value.save_as(tmp_path / "model.json")
+    model = interop.loads((tmp_path / "model.json").read_bytes())
+    data = build_run(RunConfig.from_query(parse_qs(url_query))[0]).data
+    assert r2.group(2) == f"{r2_score(data.y_test, model.predict(data.X_test)):.3f}"
+
+
+def test_regenerate_draws_new_points_and_display_options_live_in_the_link(server, open_page):
+    page = open_page(f"{server}/train?dataset=moons&data_seed=5&discretize=true&show_test=false")
+    assert page.locator('[data-testid="gp-discretize"]').is_checked()
+    assert not page.locator('[data-testid="gp-show-test"]').is_checked()
+    page.locator('[data-testid="gp-show-test"]').check()
+    wait_query(page, "show_test", "true")
+    assert query(page)["discretize"] == "true"
+
+    page.get_by_role("button", name="Regenerate data").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('data_seed') !== '5'",
+                           timeout=20_000)
+    page.wait_for_selector(IDLE)
+    assert any("data_seed changed" in t for t in status(page))
+    assert page.locator('[data-testid="gp-show-test"]').is_checked()  # kept across the new run
