@@ -70,3 +70,34 @@ def test_a_lesson_link_opens_its_preset():
     assert cfg.features == ("x1sq", "x2sq") and cfg.hidden == ()
     assert at.slider(key="w_layers").value == 0
     assert "2-1 MLP, no hidden layer" in " ".join(t.value for t in at.text)
+
+
+@pytest.mark.timeout(120)
+def test_the_link_for_students_carries_the_settings_and_the_hidden_controls():
+    at = open_train({"dataset": "circles", "lr": "0.3", "features": "x1sq,x2sq", "hidden": "0"})
+    at.multiselect(key="w_student_hide").set_value(["features", "hidden", "reset"]).run()
+    assert not at.exception
+    link = at.code[-1].value
+    path, _, query = link.partition("?")
+    assert path.endswith("/train")
+    opened = open_train(dict(pair.split("=", 1) for pair in query.split("&")))
+    cfg, teacher = opened.session_state.live.config, at.session_state.live.config
+    assert cfg == teacher                                  # the same run...
+    assert "features" not in control_keys(opened) | {m.key.removeprefix("w_")
+                                                      for m in opened.sidebar.multiselect}
+    assert "layers" not in control_keys(opened)            # ...without the levers it hides
+    assert "reset" not in {b.key for b in opened.button}
+    assert "hide" not in at.query_params                   # the teacher's own page hides nothing
+
+
+@pytest.mark.timeout(120)
+def test_regenerate_picks_a_new_data_seed_and_a_new_run():
+    at = open_train({"dataset": "moons", "data_seed": "5"})
+    first = at.session_state.live
+    at.button(key="regenerate").click().run()
+    assert not at.exception
+    assert at.session_state.live.config.data_seed != 5
+    assert at.session_state.live is not first
+    assert at.query_params["data_seed"] == str(at.session_state.live.config.data_seed)
+    assert not (first.data.X_train.shape == at.session_state.live.data.X_train.shape
+                and (first.data.X_train == at.session_state.live.data.X_train).all())
