@@ -21,7 +21,8 @@ from gradplay.app.components import live_trainer
 from gradplay.app.live import FAST, MAX_BUDGET, SPEEDS, LiveSession
 from gradplay.check import compare_engines
 from gradplay.classroom import HIDEABLE, UI_CONTROLS, parse_hide, student_link, student_query
-from gradplay.config import FIELDS, MULTICLASS_DATASETS, RunConfig, regenerate
+from gradplay.config import (BATCH_SIZES, FIELDS, L1_RATES, MULTICLASS_DATASETS, RunConfig,
+                             regenerate)
 from gradplay.data import DATASETS, load_csv
 from gradplay.features import FEATURES, check_features
 from gradplay.functional import ACTIVATIONS, OUTPUTS
@@ -33,8 +34,6 @@ FRAME_SECONDS = 1 / 30     # frames are at least this far apart
 RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
 RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-PENALTIES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # TF Playground's
-BATCH_SIZES = (0, 1, 2, 4, 8, 10, 16, 20, 30, 32, 64, 128, 256)         # 0: the full batch
 PAGE_KEYS = ("speed", "stop")   # the page's own URL keys, beside RunConfig's fields
 ss = st.session_state
 
@@ -133,8 +132,8 @@ bar("engine").selectbox("Engine", tuple(ENGINES), key="w_engine",
 side.subheader("Optimisation (applies while training)")
 bar("optimizer").selectbox("Optimizer", tuple(OPTIMIZERS), key="w_optimizer")
 bar("lr").select_slider("Learning rate", _with(LEARNING_RATES, ss.w_lr), key="w_lr")
-bar("l2").select_slider("L2", _with(PENALTIES, ss.w_l2), key="w_l2")
-bar("l1").select_slider("L1", _with(PENALTIES, ss.w_l1), key="w_l1")
+bar("l2").select_slider("L2", _with(L1_RATES, ss.w_l2), key="w_l2")   # the same rates as L1
+bar("l1").select_slider("L1", _with(L1_RATES, ss.w_l1), key="w_l1")
 bar("schedule").selectbox("Learning-rate schedule", SCHEDULES, key="w_schedule",
                help=FIELDS["schedule"].help)
 bar("batch_size").select_slider("Batch size", _with(BATCH_SIZES, ss.w_batch_size), key="w_batch_size",
