@@ -8,8 +8,9 @@ import pytest
 from gradplay import make_mlp
 from gradplay.config import RunConfig, build_run
 from gradplay.data import load
+from gradplay.features import FEATURES
 from gradplay.viz.frames import (MAGIC, View, activation_range, build_frame, dequantize,
-                                 finite_or_none, grid_layers, history_rows, layer_maps,
+                                 feature_maps, finite_or_none, grid_layers, history_rows, layer_maps,
                                  map_cells, network_numbers, output_grid, pack, quantize, unpack)
 
 
@@ -195,3 +196,40 @@ def test_large_datasets_send_a_sample_of_points():
     run = trained()
     h, b = unpack(build_frame(model, ds, run.trainer.history, View.for_run(ds.X, model.sizes), static=True))
     assert len(b["train_y"]) == 2000 and len(b["train_x"]) == 4000
+
+
+def test_every_feature_has_a_map_and_a_used_one_matches_its_input_map():
+    run = trained(RunConfig(dataset="circles", samples=100, hidden=(3,),
+                            features=("x1x2", "x1sq")))
+    view = View.for_run(run.data.X, run.model.sizes)
+    ranges, codes = feature_maps(view)
+    m = view.map_resolution
+    assert codes.shape == (len(FEATURES), m, m) and len(ranges) == len(FEATURES)
+    # each map is its feature at the coarse grid's points, quantised on its range
+    points = view.points(view.resolution).reshape(view.resolution, view.resolution, 2)
+    coarse = points[np.ix_(map_cells(view), map_cells(view))]              # (m, m, 2)
+    sin_x2 = list(FEATURES).index("sinx2")
+    lo, hi = ranges[sin_x2]
+    assert np.max(np.abs(dequantize(codes[sin_x2], lo, hi) - np.sin(coarse[..., 1]))) \
+        <= (hi - lo) / 510 + 1e-12
+    # the network's own inputs (x1sq, x1x2: the config keeps FEATURES' order) look the same
+    layers, maps = layer_maps(run.model, grid_layers(run.model, view), view)
+    for unit, name in enumerate(run.model.features):
+        k = list(FEATURES).index(name)
+        assert np.array_equal(maps[unit], codes[k]) and layers[0]["ranges"][unit] == ranges[k]
+    header, blobs = unpack(build_frame(run.model, run.data, run.trainer.history, view,
+                                       static=True))
+    assert header["features"]["active"] == list(run.model.features) == ["x1sq", "x1x2"]
+    assert header["features"]["names"] == list(FEATURES)
+    assert np.array_equal(blobs["feature_maps"].reshape(codes.shape), codes)
+
+
+def test_a_regression_frame_scores_by_r2():
+    run = trained(RunConfig(dataset="plane", samples=100, hidden=(), epochs=5))
+    view = View.for_run(run.data.X, run.model.sizes)
+    header, blobs = unpack(build_frame(run.model, run.data, run.trainer.history, view))
+    h = run.trainer.history
+    assert header["score"] == "r2" and header["boundary"]["kind"] == "value"
+    rows = blobs["rows"].reshape(-1, 5)
+    assert np.allclose(rows[:, 3], h.r2) and np.allclose(rows[:, 4], h.test_r2)
+    assert math.isclose(header["metrics"]["test_r2"], h.test_r2[-1])
