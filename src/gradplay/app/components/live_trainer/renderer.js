@@ -388,7 +388,8 @@ export function createRenderer(host, options = {}) {
       img = gctx.createImageData(res, res);
       paintCodes(img, unused, false);
       const [lo, hi] = state.statics.feature_ranges[focus.k];
-      setText(focusEl, `showing feature ${f.h.features.labels[focus.k]} (not used: click it to use it), ${fmt(lo, 2)} to ${fmt(hi, 2)}`);
+      setText(focusEl, `showing feature ${f.h.features.labels[focus.k]}, not used` +
+        (hidden("features") ? "" : " (click it to use it)") + `: ${fmt(lo, 2)} to ${fmt(hi, 2)}`);
       focusEl.setAttribute("data-focus", `feature-${f.h.features.names[focus.k]}`);
     } else if (focus && focus.j >= 0 && focus.j < f.h.layers[focus.l].shown) {
       res = f.h.map_res;
