@@ -198,63 +198,73 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
         ds = load("moons", n_samples=max(n, 4), noise=0.2, seed=42, test_size=0.0)
         data = (ds.X_train[:n], ds.y_train[:n])
     X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1], dtype=np.float64)
-    n = len(y)
     sizes = list(sizes)
-    rows, contenders = [], {}
+    task = dict(sizes=sizes, activation=activation, output=output, loss=loss, lr=lr)
     with threadpool_limits(1):
-        start = make_mlp(sizes, activation, output, seed=seed)
-        weights = start.get_weights()
-
-        def add(name, step, n_epochs=epochs, note=""):
-            contenders[name] = (step, n_epochs)
-            rows.append({"name": name, "seconds": None, "note": note})
-
-        try:
-            import torch
-            torch.set_num_threads(1)
-            add("PyTorch autograd (reference)",
-                torch_autograd_step(start, X, y, loss, lr))
-        except ImportError:
-            pass
-        if loss == "mse" and activation in ("sigmoid", "tanh") and output == "sigmoid":
-            add("hand-tuned NumPy (out= buffers)",
-                numpy_reference_step(weights, X, y, activation, lr))
-        few = max(2, epochs // 100)  # the scalar engines are timed on fewer epochs
-        try:
-            mg_step = micrograd_step(weights, X, y, lr) \
-                if activation == "relu" and output == "linear" and loss == "mse" else None
-            note = f"{few} epochs" if mg_step else \
-                "skipped: micrograd has only relu (try --activation relu --output linear)"
-            if mg_step and scalar_graph_size(sizes, n)[1] > SCALAR_EDGE_CAP:
-                mg_step, note = None, "skipped: graph too large"
-            if mg_step:
-                add("micrograd 0.1.0", mg_step, few, note=note)
-            else:
-                rows.append({"name": "micrograd 0.1.0", "seconds": None, "note": note})
-        except ImportError:
-            pass
-        for engine in ("manual", "tensor", "scalar"):
-            model = make_mlp(sizes, activation, output, engine=engine, seed=seed)
-            model.set_weights(weights)
-            if engine == "scalar":
-                if not include_scalar or scalar_graph_size(sizes, n)[1] > 5 * SCALAR_EDGE_CAP:
-                    rows.append({"name": "gradplay scalar", "seconds": None,
-                                 "note": "skipped: graph too large"})
-                    continue
-                add("gradplay scalar", engine_step(model, X, y, loss, lr), few,
-                    note=f"{few} epochs")
-            else:
-                add(f"gradplay {engine}", engine_step(model, X, y, loss, lr))
+        rows, contenders = _contenders(X, y, task, seed, epochs, include_scalar)
         seconds = _time_interleaved(contenders, repeats)
+    title = (f"{'-'.join(map(str, sizes))} {activation} hidden, {output} output, {loss}, "
+             f"{len(y)} points, full batch, 1 thread")
+    return _scored(rows, seconds, title)
+
+
+def _contenders(X, y, task: dict, seed: int, epochs: int, include_scalar: bool):
+    """What to time, from the same starting weights: (rows, {name: (step, epochs)}).
+    A contender that cannot run here still gets a row, with the reason as its note."""
+    sizes, activation, output, loss, lr = (task[k] for k in
+                                           ("sizes", "activation", "output", "loss", "lr"))
+    torch_start = make_mlp(sizes, activation, output, seed=seed)
+    weights = torch_start.get_weights()
+    rows, contenders = [], {}
+    few = max(2, epochs // 100)  # the scalar engines are timed on fewer epochs
+
+    def add(name, step=None, n_epochs=epochs, note=""):
+        if step is not None:
+            contenders[name] = (step, n_epochs)
+        rows.append({"name": name, "seconds": None, "note": note})
+
+    try:
+        import torch
+        torch.set_num_threads(1)
+        add("PyTorch autograd (reference)", torch_autograd_step(torch_start, X, y, loss, lr))
+    except ImportError:
+        pass
+    if loss == "mse" and activation in ("sigmoid", "tanh") and output == "sigmoid":
+        add("hand-tuned NumPy (out= buffers)",
+            numpy_reference_step(weights, X, y, activation, lr))
+    try:
+        add("micrograd 0.1.0", *_micrograd_contender(weights, X, y, task, few))
+    except ImportError:
+        pass
+    for engine in ("manual", "tensor", "scalar"):
+        model = make_mlp(sizes, activation, output, engine=engine, seed=seed)
+        model.set_weights(weights)
+        if engine != "scalar":
+            add(f"gradplay {engine}", engine_step(model, X, y, loss, lr))
+        elif include_scalar and scalar_graph_size(sizes, len(y))[1] <= 5 * SCALAR_EDGE_CAP:
+            add("gradplay scalar", engine_step(model, X, y, loss, lr), few, note=f"{few} epochs")
+        else:
+            add("gradplay scalar", note="skipped: graph too large")
+    return rows, contenders
+
+
+def _micrograd_contender(weights, X, y, task: dict, few: int):
+    """(step or None, epochs, note) for micrograd, which has only relu and a linear output."""
+    if not (task["activation"] == "relu" and task["output"] == "linear" and task["loss"] == "mse"):
+        return None, few, "skipped: micrograd has only relu (try --activation relu --output linear)"
+    if scalar_graph_size(task["sizes"], len(y))[1] > SCALAR_EDGE_CAP:
+        return None, few, "skipped: graph too large"
+    return micrograd_step(weights, X, y, task["lr"]), few, f"{few} epochs"
+
+
+def _scored(rows: list[dict], seconds: dict, title: str) -> list[dict]:
+    """Each row's microseconds per epoch and its speed against PyTorch (the first row)."""
+    ref = seconds.get(rows[0]["name"]) if rows and rows[0]["name"].startswith("PyTorch") \
+        else None
     for r in rows:
         r["seconds"] = seconds.get(r["name"])
-    ref = rows[0]["seconds"] if rows and rows[0]["name"].startswith("PyTorch") else None
-    for r in rows:
         r["us_per_epoch"] = None if r["seconds"] is None else r["seconds"] * 1e6
         r["ratio"] = None if ref is None or r["seconds"] is None else ref / r["seconds"]
-    title = (f"{'-'.join(map(str, sizes))} {activation} hidden, {output} output, {loss}, "
-             f"{n} points, full batch, 1 thread")
-    for r in rows:
         r["task"] = title
     return rows
 
