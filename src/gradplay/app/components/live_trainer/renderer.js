@@ -482,7 +482,7 @@ export function createRenderer(host, options = {}) {
   function paintText() {
     const h = state.frame.h, m = h.metrics;
     setText(epochEl, String(h.epoch));
-    setText(metricsEl, `loss train ${fmt(m.train_loss, 4)} · test ${fmt(m.test_loss, 4)}   ` +
+    setText(metricsEl, `loss train ${fmt(m.train_loss, 4)} · test ${fmt(m.test_loss, 4)}\n` +
       (h.score === "r2" ? `R² train ${fmt(m.train_r2, 3)} · test ${fmt(m.test_r2, 3)}`
         : `accuracy train ${pct(m.train_accuracy)} · test ${pct(m.test_accuracy)}`));
     setText(stoppedEl, h.stopped || "");
