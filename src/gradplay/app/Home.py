@@ -6,8 +6,11 @@ st.set_page_config(page_title="gradplay — see how networks learn", page_icon="
                    layout="wide")
 
 pages = [
-    st.Page("views/welcome.py", title="Welcome", icon="🏠", url_path="welcome", default=True),
-    st.Page("views/explorer.py", title="Expression explorer", icon="🔍", url_path="explorer"),
-    st.Page("views/train.py", title="Train a network", icon="📈", url_path="train"),
+    # Material icons ship with Streamlit (emoji need a font the browser may lack)
+    st.Page("views/welcome.py", title="Welcome", icon=":material/home:", default=True),  # at /
+    st.Page("views/explorer.py", title="Expression explorer", icon=":material/account_tree:",
+            url_path="explorer"),
+    st.Page("views/train.py", title="Train a network", icon=":material/show_chart:",
+            url_path="train"),
 ]
 st.navigation(pages).run()

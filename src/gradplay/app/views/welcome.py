@@ -11,11 +11,11 @@ st.markdown(
     "graphs you can draw (like micrograd), a vectorised tensor engine, and backpropagation "
     "written out by hand. All three agree on every gradient, and so does PyTorch.")
 TOOLS = [
-    ("🔍 Expression explorer", "views/explorer.py", "Open the explorer",
+    (":material/account_tree: Expression explorer", "views/explorer.py", "Open the explorer",
      "Type a formula like `(a * b + c).tanh()`. See its value, the gradient of every variable "
      "(checked by finite differences), and the computational graph — then step through the "
      "backward pass node by node."),
-    ("📈 Train a network", "views/train.py", "Open the trainer",
+    (":material/show_chart: Train a network", "views/train.py", "Open the trainer",
      "Pick a dataset (XOR, moons, spirals… or your own CSV), a network and an optimizer, and "
      "watch the decision boundary, the loss curves, the weights and every hidden neuron "
      "change as it trains."),
@@ -24,10 +24,11 @@ for column, (title, page, link, text) in zip(st.columns(len(TOOLS)), TOOLS):
     with column.container(border=True):
         st.markdown(f"### {title}")
         st.markdown(text)
-        st.page_link(page, label=link, icon="➡️")
+        st.page_link(page, label=link, icon=":material/arrow_forward:")
 st.markdown("### Lessons")
 st.markdown("Each opens the trainer set up for one idea, as in TensorFlow Playground. Press "
-            "**Train**, watch, then change one setting and train again.")
+            "**▶ Play**, watch, then change one setting and train again.")
 for name, text in LESSONS.items():
-    st.page_link("views/train.py", label=text, icon="🎓", query_params={"preset": name})
+    st.page_link("views/train.py", label=text, icon=":material/school:",
+                 query_params={"preset": name})
 st.caption("Every setting lives in the page's URL: copy it to share exactly what you see.")
