@@ -246,6 +246,25 @@ if "edit_error" in ss:
 st.text(status)
 
 
+# ---------------------------------------------------------------- changes the frame loop passes on
+def page_inputs() -> tuple:
+    """The controls outside the frame loop, as the page's body reads them.
+
+    A change to one of them needs the whole page to run (the config, the URL,
+    Play/Pause), not the frame loop alone. But Streamlit's browser side sends
+    the widget changes of one moment as one rerun, scoped to the first fragment
+    among them: a slider moved just as the renderer acknowledges a frame goes
+    out as a rerun of ``live_view`` alone, its value stored and never applied.
+    So ``live_view`` compares these with what this full run saw, and reruns the
+    page when they differ."""
+    return (tuple(ss.get(f"w_{name}") for name in FIELDS),
+            tuple(ss.get(f"w_n{i}") for i in range(ss.w_layers)),
+            ss.w_layers, ss.w_speed, ss.w_stop, ss.running)
+
+
+ss.page_inputs = page_inputs()
+
+
 # ---------------------------------------------------------------- the frame loop
 def send(slot, more: bool) -> None:
     """Build and deliver one frame, with what this browser still lacks. A frame
@@ -261,6 +280,8 @@ def send(slot, more: bool) -> None:
 
 @st.fragment
 def live_view() -> None:
+    if ss.get("page_inputs") != page_inputs():   # a change outside came as a frame-loop rerun
+        st.rerun()                            # (see page_inputs): the whole page applies it
     live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit)
     with st.container(key="gp-carriers"):    # hidden: a carrier shows nothing, so no layout
         slot = st.empty()
