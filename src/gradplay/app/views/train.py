@@ -227,12 +227,13 @@ def on_drawn() -> None:
 
 
 def on_features() -> None:
-    """A click on an input node: the network's features from now on (a new run)."""
+    """A click on an input node: the network's features from now on (a new run).
+    Like ``on_view`` it only writes the setting: ``live_view`` sees ``page_inputs``
+    change and reruns the page, which applies it."""
     try:
         ss.w_features = list(check_features(ss["gp-live"].features))
     except (TypeError, ValueError) as e:
         ss.edit_error = str(e)
-    ss.rerun_app = True                       # the settings are read by the whole page
 
 
 def on_view() -> None:
@@ -241,7 +242,6 @@ def on_view() -> None:
     if isinstance(view, dict):
         ss.w_discretize = bool(view.get("discretize", ss.w_discretize))
         ss.w_show_test = bool(view.get("show_test", ss.w_show_test))
-        ss.rerun_app = True
 
 
 def on_edit() -> None:
@@ -289,6 +289,26 @@ if "edit_error" in ss:
 st.text(status)
 
 
+# ---------------------------------------------------------------- changes the frame loop passes on
+def page_inputs() -> tuple:
+    """The controls outside the frame loop, as the page's body reads them.
+
+    A change to one of them needs the whole page to run (the config, the URL,
+    Play/Pause), not the frame loop alone. But Streamlit's browser side sends
+    the widget changes of one moment as one rerun, scoped to the first fragment
+    among them: a slider moved just as the renderer acknowledges a frame goes
+    out as a rerun of ``live_view`` alone, its value stored and never applied.
+    So ``live_view`` compares these with what this full run saw, and reruns the
+    page when they differ. The same carries the renderer's own levers (input
+    features, display options: their callbacks write ``w_*`` settings) to the page."""
+    return (tuple(ss.get(f"w_{name}") for name in FIELDS),
+            tuple(ss.get(f"w_n{i}") for i in range(ss.w_layers)),
+            ss.w_layers, ss.w_speed, ss.w_stop, ss.running, ss.get("w_student_hide"))
+
+
+ss.page_inputs = page_inputs()
+
+
 # ---------------------------------------------------------------- the frame loop
 def send(slot, more: bool) -> None:
     """Build and deliver one frame, with what this browser still lacks. A frame
@@ -309,8 +329,8 @@ VIEW_META = {"view": {"discretize": cfg.discretize, "show_test": cfg.show_test},
 
 @st.fragment
 def live_view() -> None:
-    if ss.pop("rerun_app", False):
-        st.rerun()                            # a setting changed in the renderer: the whole page
+    if ss.get("page_inputs") != page_inputs():   # a change outside came as a frame-loop rerun
+        st.rerun()                            # (see page_inputs): the whole page applies it
     live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit,
                        on_features=on_features, on_view=on_view)
     with st.container(key="gp-carriers"):    # hidden: a carrier shows nothing, so no layout
