@@ -31,6 +31,7 @@ WINDOW = 6                 # frames sent and not yet drawn, at most
 FRAME_SECONDS = 1 / 30     # frames are at least this far apart
 RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
 RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
+ACK_WAIT = 0.25            # with WINDOW frames unanswered, wait this long for the browser
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # TF Playground's
 BATCH_SIZES = (0, 1, 2, 4, 8, 10, 16, 20, 30, 32, 64, 128, 256)         # 0: the full batch
@@ -195,10 +196,7 @@ def reset() -> None:
 
 
 def on_drawn() -> None:
-    ack = ss["gp-live"].drawn
-    if isinstance(ack, dict) and isinstance(ack.get("seq"), int) \
-            and ack["seq"] >= ss.acked.get("seq", 0):
-        ss.acked = ack
+    take_ack(ss["gp-live"].drawn)
 
 
 def on_edit() -> None:
@@ -259,6 +257,16 @@ def send(slot, more: bool) -> None:
         live_trainer.send(frame)
 
 
+def take_ack(ack) -> bool:
+    """Keep the browser's acknowledgement {seq, epoch, run, statics} if it is
+    newer than the last one. Returns whether it was."""
+    if isinstance(ack, dict) and isinstance(ack.get("seq"), int) \
+            and ack["seq"] > ss.acked.get("seq", 0):
+        ss.acked = ack
+        return True
+    return False
+
+
 @st.fragment
 def live_view() -> None:
     live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit)
@@ -267,13 +275,19 @@ def live_view() -> None:
     if not ss.running:
         send(slot, more=False)
         return
-    started = time.perf_counter()
+    started = heard = time.perf_counter()
     limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
     while ss.running and time.perf_counter() - started < limit:
         speed = ss.w_speed
+        # acknowledgements sent during this run (Streamlit would apply them at the next)
+        if take_ack(live_trainer.latest_event("gp-live", "drawn")):
+            heard = time.perf_counter()
         behind = ss.seq - ss.acked.get("seq", 0) >= WINDOW
         if behind and speed != FAST:
-            break                             # the browser is behind: its next ack resumes
+            if time.perf_counter() - heard > ACK_WAIT:
+                break                         # the browser is silent: its next ack resumes
+            time.sleep(FRAME_SECONDS / 4)
+            continue
         t0 = time.perf_counter()
         # reading the session state between batches lets a click interrupt at once
         sess.advance(speed, budget=MAX_BUDGET if speed == FAST else FRAME_SECONDS,

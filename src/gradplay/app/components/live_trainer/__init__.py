@@ -19,7 +19,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["mount", "send", "source", "HEIGHT"]
+import json
+
+__all__ = ["mount", "send", "latest_event", "source", "HEIGHT"]
 
 HERE = Path(__file__).parent
 HEIGHT = 500          # pixels: the renderer's fixed height (fits 1280x720 with the controls)
@@ -52,6 +54,39 @@ def mount(*, key: str = "gp-live", on_drawn=None, on_edit=None, height: int = HE
 def send(frame: bytes) -> None:
     """Deliver one frame (bytes from ``viz.frames.build_frame``) to the renderer."""
     _component()(data=frame, height="content")
+
+
+def latest_event(key: str, event: str):
+    """The newest value of trigger ``event`` of the element ``key`` that the
+    browser has sent during this script run, or None.
+
+    Streamlit applies what the browser sends (our "drawn" acknowledgements)
+    only when the next run starts, so a frame loop inside a run cannot see
+    them: it would have to end its run after every few frames, and each new
+    run costs the browser a re-render of the page. The values are waiting in
+    the pending rerun request, and this reads them there. That request is
+    Streamlit's internal state (``ScriptRequests._rerun_data``): if its shape
+    ever changes this answers None and the loop falls back to ending its run.
+    """
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+        pending = get_script_run_ctx().script_requests._rerun_data
+        widgets = pending.widget_states.widgets if pending and pending.widget_states else ()
+    except AttributeError:
+        return None
+    # the trigger widget of element "…-<key>" is "$$STREAMLIT_INTERNAL_KEY_…-<key>__events";
+    # its value: a JSON list of {"event": name, "value": ...}
+    suffix = f"-{key}__events"
+    for w in widgets:
+        if w.id.endswith(suffix) and w.WhichOneof("value") == "json_trigger_value":
+            try:
+                payloads = json.loads(w.json_trigger_value)
+            except ValueError:
+                return None
+            for p in payloads if isinstance(payloads, list) else [payloads]:
+                if isinstance(p, dict) and p.get("event") == event:
+                    return p.get("value")
+    return None
 
 
 def _ignore() -> None:

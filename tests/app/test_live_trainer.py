@@ -1,0 +1,45 @@
+"""The live trainer's Streamlit binding (components/live_trainer), without a browser."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.proto.WidgetStates_pb2 import WidgetStates  # noqa: E402
+
+from gradplay.app.components import live_trainer  # noqa: E402
+
+CTX = "streamlit.runtime.scriptrunner_utils.script_run_context.get_script_run_ctx"
+
+
+def pending(monkeypatch, widgets: dict | None) -> None:
+    """A script run whose pending rerun request carries these trigger values
+    (widget id -> JSON text), or none at all (None)."""
+    rerun = None
+    if widgets is not None:
+        states = WidgetStates()
+        for wid, text in widgets.items():
+            states.widgets.add(id=wid, json_trigger_value=text)
+        rerun = SimpleNamespace(widget_states=states)
+    ctx = SimpleNamespace(script_requests=SimpleNamespace(_rerun_data=rerun))
+    monkeypatch.setattr(CTX, lambda: ctx)
+
+
+def test_latest_event_reads_the_acknowledgement_waiting_for_the_next_run(monkeypatch):
+    ack = {"seq": 12, "epoch": 11, "run": "r1", "statics": "r1"}
+    pending(monkeypatch, {
+        "$$STREAMLIT_INTERNAL_KEY_$$ID-abc-other__events": json.dumps([{"event": "drawn", "value": 1}]),
+        "$$STREAMLIT_INTERNAL_KEY_$$ID-abc-gp-live__events":
+            json.dumps([{"event": "edit", "value": {}}, {"event": "drawn", "value": ack}])})
+    assert live_trainer.latest_event("gp-live", "drawn") == ack
+    assert live_trainer.latest_event("gp-live", "resize") is None
+
+
+def test_latest_event_is_none_without_a_pending_request_or_a_run(monkeypatch):
+    pending(monkeypatch, None)
+    assert live_trainer.latest_event("gp-live", "drawn") is None
+    pending(monkeypatch, {"$$STREAMLIT_INTERNAL_KEY_$$ID-abc-gp-live__events": "not json"})
+    assert live_trainer.latest_event("gp-live", "drawn") is None
+    monkeypatch.setattr(CTX, lambda: None)             # outside a script run
+    assert live_trainer.latest_event("gp-live", "drawn") is None
