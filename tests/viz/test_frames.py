@@ -8,9 +8,10 @@ import pytest
 from gradplay import make_mlp
 from gradplay.config import RunConfig, build_run
 from gradplay.data import load
-from gradplay.viz.frames import (MAGIC, View, activation_range, build_frame, dequantize,
+from gradplay.viz.frames import (MAGIC, View, activation_range, build_frame, bundle, dequantize,
                                  finite_or_none, grid_layers, history_rows, layer_maps,
-                                 map_cells, network_numbers, output_grid, pack, quantize, unpack)
+                                 map_cells, network_numbers, output_grid, pack, quantize, unbundle,
+                                 unpack)
 
 
 def trained(cfg=None, epochs=5):
@@ -195,3 +196,15 @@ def test_large_datasets_send_a_sample_of_points():
     run = trained()
     h, b = unpack(build_frame(model, ds, run.trainer.history, View.for_run(ds.X, model.sizes), static=True))
     assert len(b["train_y"]) == 2000 and len(b["train_x"]) == 4000
+
+
+def test_bundle_carries_several_frames_and_a_single_frame_as_it_is():
+    frames = [pack({"seq": k}, {"a": np.arange(k + 1, dtype=np.uint8)}) + b"x" * k for k in range(3)]
+    payload = bundle(frames)
+    assert payload[:4] == b"GPFS" and unbundle(payload) == frames
+    # every frame starts 8-byte aligned, as its blobs expect
+    at = 8 + 4 * 3 + 4
+    for f in frames:
+        assert at % 8 == 0 and payload[at:at + len(f)] == f
+        at += -(-len(f) // 8) * 8
+    assert bundle(frames[:1]) == frames[0] and unbundle(frames[0]) == [frames[0]]

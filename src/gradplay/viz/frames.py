@@ -11,6 +11,9 @@ Wire format (little-endian), one ``bytes`` object::
 
     b"GPF1" | uint32 n | n bytes of JSON header | zero padding to 8 bytes | blobs
 
+Several frames can travel in one message (``bundle``): each message costs the
+browser a Streamlit page update, which costs more than painting a frame.
+
 ``header["blobs"]`` maps each blob's name to ``[offset, length, dtype]``,
 offsets counted from the start of the blob area. Grids travel as uint8
 (0..255 over a stated range ``[lo, hi]``: value = lo + q/255 * (hi - lo)),
@@ -33,9 +36,10 @@ from .plots import grid_bounds
 
 __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_layers",
            "output_grid", "map_cells", "layer_maps", "network_numbers", "history_rows",
-           "build_frame", "pack", "unpack", "finite_or_none", "MAX_POINTS"]
+           "build_frame", "pack", "unpack", "bundle", "unbundle", "finite_or_none", "MAX_POINTS"]
 
 MAGIC = b"GPF1"
+BUNDLE_MAGIC = b"GPFS"      # several frames in one message (see ``bundle``)
 MAX_POINTS = 2000       # points drawn per split: a larger set is sampled evenly
 GRID_WORK = 80 * 80 * 25    # grid cells x units of one frame's forward pass, at most
 # The natural range of each activation's output; None: use the data's own range.
@@ -301,3 +305,31 @@ def unpack(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     blobs = {name: np.frombuffer(payload[start + off:start + off + length], dtype=dtype)
              for name, (off, length, dtype) in header["blobs"].items()}
     return header, blobs
+
+
+def bundle(frames: list[bytes]) -> bytes:
+    """Several frames as one message; a single frame goes as it is::
+
+        b"GPFS" | uint32 count | count x uint32 length | padding to 8 | frames, each padded to 8
+    """
+    if len(frames) == 1:
+        return frames[0]
+    head = BUNDLE_MAGIC + struct.pack(f"<{1 + len(frames)}I", len(frames), *map(len, frames))
+    parts = [head + b"\0" * ((-len(head)) % 8)]
+    parts += [f + b"\0" * ((-len(f)) % 8) for f in frames]
+    return b"".join(parts)
+
+
+def unbundle(payload: bytes) -> list[bytes]:
+    """The frames in a message: the inverse of ``bundle`` (the browser's
+    ``splitFrames`` does the same in JS)."""
+    if payload[:4] != BUNDLE_MAGIC:
+        return [payload]
+    (count,) = struct.unpack("<I", payload[4:8])
+    lengths = struct.unpack(f"<{count}I", payload[8:8 + 4 * count])
+    at = 8 + 4 * count + ((-(8 + 4 * count)) % 8)
+    frames = []
+    for n in lengths:
+        frames.append(payload[at:at + n])
+        at += n + (-n) % 8
+    return frames

@@ -32,6 +32,7 @@ FRAME_SECONDS = 1 / 30     # frames are at least this far apart
 RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
 RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
 ACK_WAIT = 0.25            # with WINDOW frames unanswered, wait this long for the browser
+BUNDLE = 2                 # frames per message: a message costs the browser a page update
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # TF Playground's
 BATCH_SIZES = (0, 1, 2, 4, 8, 10, 16, 20, 30, 32, 64, 128, 256)         # 0: the full batch
@@ -245,16 +246,20 @@ st.text(status)
 
 
 # ---------------------------------------------------------------- the frame loop
-def send(slot, more: bool) -> None:
-    """Build and deliver one frame, with what this browser still lacks. A frame
-    that asks for no answer (paused) carries everything: the page may be new."""
+def frame(more: bool) -> bytes:
+    """One frame, with what this browser still lacks. A frame that asks for no
+    answer (paused) carries everything: the page may be new."""
     acked = ss.acked if more else {}
     same_run = acked.get("run") == sess.run_id
     ss.seq += 1
-    frame = sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,
-                       static=acked.get("statics") != sess.run_id, more=more)
+    return sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,
+                      static=acked.get("statics") != sess.run_id, more=more)
+
+
+def send(slot, frames: list) -> None:
+    """Deliver frames in one message (the browser shows them 1/30 s apart)."""
     with slot:
-        live_trainer.send(frame)
+        live_trainer.send(frames)
 
 
 def take_ack(ack) -> bool:
@@ -273,10 +278,11 @@ def live_view() -> None:
     with st.container(key="gp-carriers"):    # hidden: a carrier shows nothing, so no layout
         slot = st.empty()
     if not ss.running:
-        send(slot, more=False)
+        send(slot, [frame(more=False)])
         return
     started = heard = time.perf_counter()
     limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
+    held = []                                 # frames made, not sent yet
     while ss.running and time.perf_counter() - started < limit:
         speed = ss.w_speed
         # acknowledgements sent during this run (Streamlit would apply them at the next)
@@ -284,6 +290,9 @@ def live_view() -> None:
             heard = time.perf_counter()
         behind = ss.seq - ss.acked.get("seq", 0) >= WINDOW
         if behind and speed != FAST:
+            if held:
+                send(slot, held)
+                held = []
             if time.perf_counter() - heard > ACK_WAIT:
                 break                         # the browser is silent: its next ack resumes
             time.sleep(FRAME_SECONDS / 4)
@@ -294,13 +303,18 @@ def live_view() -> None:
                      keep_going=lambda: ss.running)
         if sess.finished:
             ss.running = False
-            send(slot, more=False)
+            send(slot, held + [frame(more=False)])
             st.rerun()                        # the whole page: Play comes back
         if not behind:                        # at max speed training goes on meanwhile
-            send(slot, more=True)
+            held.append(frame(more=True))
+        if len(held) >= (1 if speed == FAST else BUNDLE):
+            send(slot, held)
+            held = []
         rest = FRAME_SECONDS - (time.perf_counter() - t0)
         if rest > 0 and speed != FAST:
             time.sleep(rest)
+    if held:
+        send(slot, held)
 
 
 live_view()

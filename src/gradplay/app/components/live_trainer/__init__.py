@@ -6,8 +6,11 @@ one; ``streamlit.js`` adapts it to ``st.components.v2``. Both ship inside the
 package and are sent inline: nothing is fetched at run time.
 
 The page calls ``mount(...)`` once per script run (the renderer, under a fixed
-key: never remounted, so never blank) and then ``send(frame)`` for each frame
-(a hidden carrier element that hands the bytes to the renderer). Frames are
+key: never remounted, so never blank) and then ``send(frames)`` for each
+message of frames: a hidden carrier element of a second, tiny component
+(``carrier.js``) that hands the bytes to the renderer. Every element carries
+its component's code, so a frame sent as an element of the renderer itself
+would carry the renderer's 25 kB of JS and CSS too. Frames are
 raw bytes (``gradplay.viz.frames``): components v2 passes ``bytes`` to the
 browser as a Uint8Array, no base64. The style is not isolated
 (``isolate_styles=False``) so the test hooks ``gp-epoch``, ``gp-boundary`` and
@@ -26,6 +29,7 @@ __all__ = ["mount", "send", "latest_event", "source", "HEIGHT"]
 HERE = Path(__file__).parent
 HEIGHT = 500          # pixels: the renderer's fixed height (fits 1280x720 with the controls)
 NAME = "gradplay.live_trainer"
+CARRIER = "gradplay.live_carrier"
 
 
 @lru_cache(maxsize=1)
@@ -43,17 +47,25 @@ def _component():
     return st.components.v2.component(NAME, js=js, css=css, isolate_styles=False)
 
 
+@lru_cache(maxsize=1)
+def _carrier():
+    import streamlit as st
+    return st.components.v2.component(CARRIER, js=(HERE / "carrier.js").read_text("utf-8"))
+
+
 def mount(*, key: str = "gp-live", on_drawn=None, on_edit=None, height: int = HEIGHT):
     """The renderer itself. ``on_drawn`` runs when the browser has drawn a
     frame that asked for more (read the value from ``st.session_state[key].drawn``),
     ``on_edit`` when a weight was set by a click (``...[key].edit``)."""
-    return _component()(key=key, data={"role": "main", "height": height}, height=height,
+    return _component()(key=key, data={"height": height}, height=height,
                         on_drawn_change=on_drawn or _ignore, on_edit_change=on_edit or _ignore)
 
 
-def send(frame: bytes) -> None:
-    """Deliver one frame (bytes from ``viz.frames.build_frame``) to the renderer."""
-    _component()(data=frame, height="content")
+def send(frames: list[bytes]) -> None:
+    """Deliver frames (bytes from ``viz.frames.build_frame``) to the renderer in
+    one message; it shows them 1/30 s apart (``viz.frames.bundle``)."""
+    from gradplay.viz.frames import bundle
+    _carrier()(data=bundle(frames), height="content")
 
 
 def latest_event(key: str, event: str):

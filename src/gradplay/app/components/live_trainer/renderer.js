@@ -18,9 +18,28 @@ const ORANGE = [232, 116, 59], WHITE = [247, 247, 247], BLUE = [46, 134, 222];
 const CLASS_COLORS = ["#e8743b", "#2e86de", "#19a979", "#c23b6b", "#8e6cbd", "#b3a23a",
   "#5c5c5c", "#13a4b4", "#945ecf", "#d4526e"];
 const GRAD_POS = "#c23b6b", GRAD_NEG = "#19a979";
+const FRAME_MS = 1000 / 30;        // frames that come together are shown this far apart
 const SVGNS = "http://www.w3.org/2000/svg";
 
 // ------------------------------------------------------------------ decoding
+/** A message's bytes -> the frames in it: one frame (b"GPF1"...) or a bundle
+ * (b"GPFS" | uint32 count | count x uint32 length | the frames, each padded
+ * to 8 bytes), the inverse of frames.bundle in Python. */
+export function splitFrames(data) {
+  const u8 = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (u8[0] !== 71 || u8[1] !== 80 || u8[2] !== 70 || u8[3] !== 83) return [u8];
+  const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  const count = view.getUint32(4, true), frames = [];
+  let at = 8 + 4 * count;
+  at += (8 - (at % 8)) % 8;
+  for (let k = 0; k < count; k++) {
+    const len = view.getUint32(8 + 4 * k, true);
+    frames.push(u8.subarray(at, at + len));
+    at += len + ((8 - (len % 8)) % 8);
+  }
+  return frames;
+}
+
 /** A frame's bytes -> {header, blobs}: the inverse of frames.pack in Python. */
 export function decodeFrame(data) {
   const u8 = data instanceof Uint8Array ? data : new Uint8Array(data);
@@ -144,7 +163,7 @@ export function createRenderer(host, options = {}) {
   const state = {
     mode: "weights", focus: null, frame: null, run: null, layout: null, statics: null,
     rows: { epoch: [], loss: [], test_loss: [], acc: [], test_acc: [] }, lastEpoch: -1, partial: false,
-    seq: 0, ackTimer: null, edit: null,
+    seq: 0, ackTimer: null, edit: null, queue: [], queueTimer: null,
   };
 
   function labelled(parent, text, checked, testid) {
@@ -459,21 +478,45 @@ export function createRenderer(host, options = {}) {
       for (const key of keys) R[key] = R[key].filter((_, i) => i % 2 === 0 || i === R[key].length - 1);
   }
 
+  // A message may bring several frames made 1/30 s apart (one Streamlit update
+  // costs the page more than painting does): they are shown one after another,
+  // that far apart. Frames still waiting when the next message comes are taken
+  // in (history, data points) but not painted: newer ones are here.
   function draw(data) {
-    const frame = decodeFrame(data);
+    const frames = splitFrames(data).map(decodeFrame);
+    for (const f of state.queue) take(f);
+    state.queue = frames;
+    showNext();
+  }
+
+  function showNext() {
+    clearTimeout(state.queueTimer);
+    const frame = state.queue.shift();
+    if (!frame) return;
+    if (take(frame)) show(frame.header);
+    if (state.queue.length) state.queueTimer = setTimeout(showNext, FRAME_MS);
+  }
+
+  /** Make a frame the current one (false: it is older than what is shown). */
+  function take(frame) {
     const h = frame.header;
-    if (h.run === state.run && h.seq !== 0 && h.seq < state.seq) return;   // an older frame
+    if (h.run === state.run && h.seq !== 0 && h.seq < state.seq) return false;   // an older frame
     state.seq = h.seq;
     if (h.static) state.statics = { run: h.run, train_x: frame.blobs.train_x, train_y: frame.blobs.train_y,
       test_x: frame.blobs.test_x, test_y: frame.blobs.test_y };
     appendRows(h, frame.blobs.rows);
     state.frame = accept(frame);
+    return true;
+  }
+
+  /** Paint the current frame; once the last frame of a message is on screen, ask for more. */
+  function show(h) {
     buildLayout(h);
     repaint();
     if (root.getAttribute("data-run") !== h.run) root.setAttribute("data-run", h.run);
     root.setAttribute("data-seq", String(h.seq));
     clearTimeout(state.ackTimer);
-    if (h.more && options.onDrawn) {
+    if (h.more && options.onDrawn && !state.queue.length) {
       const ack = { seq: h.seq, epoch: state.partial ? -1 : state.lastEpoch, run: h.run,
         statics: state.statics ? state.statics.run : null };
       options.onDrawn(ack);
@@ -484,5 +527,5 @@ export function createRenderer(host, options = {}) {
     }
   }
 
-  return { draw, root, destroy: () => { clearTimeout(state.ackTimer); root.remove(); } };
+  return { draw, root, destroy: () => { clearTimeout(state.ackTimer); clearTimeout(state.queueTimer); root.remove(); } };
 }
