@@ -170,6 +170,9 @@ def test_a_frame_carries_everything_and_stays_small():
     assert h["metrics"]["train_loss"] == pytest.approx(run.trainer.history.loss[-1])
     assert h["scales"]["W"] == max(np.abs(W).max() for W, _ in run.model.get_weights())
     assert b["rows"].reshape(-1, 5)[:, 0].tolist() == [11, 12]
+    # weights travel as float32: what painting and an edit's prefill need
+    exact = network_numbers(run.model, run.trainer.last_grads)["W"]
+    assert b["W"].dtype == np.float32 and np.allclose(b["W"], exact, rtol=1e-6, atol=0)
     assert len(b["train_x"]) == 2 * len(run.data.y_train)
     assert len(payload) < 30_000                   # a 80x80 boundary and every map
     lean = build_frame(run.model, run.data, run.trainer.history, view)

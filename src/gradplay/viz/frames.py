@@ -17,7 +17,8 @@ browser a Streamlit page update, which costs more than painting a frame.
 ``header["blobs"]`` maps each blob's name to ``[offset, length, dtype]``,
 offsets counted from the start of the blob area. Grids travel as uint8
 (0..255 over a stated range ``[lo, hi]``: value = lo + q/255 * (hi - lo)),
-numbers as float64 (weights) or float32 (point coordinates). An 80x80
+numbers as float32 (weights, gradients, point coordinates: enough to paint
+and to prefill an edit; downloads use the model itself, exact). An 80x80
 boundary is 6.4 kB; a whole frame of an 8-8 network is about 17 kB.
 """
 
@@ -88,11 +89,15 @@ def _grid_points(bounds: tuple, resolution: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- numbers -> bytes
-def quantize(values, lo: float, hi: float) -> np.ndarray:
+def quantize(values, lo, hi) -> np.ndarray:
     """Values -> uint8 codes: q = round(255 (v - lo) / (hi - lo)), clipped to [0, 255].
-    NaN becomes 0. ``dequantize`` is the inverse (to within (hi - lo) / 510)."""
-    span = (hi - lo) or 1.0
-    t = (np.nan_to_num(np.asarray(values, dtype=np.float64), nan=lo) - lo) / span
+    NaN becomes 0. ``dequantize`` is the inverse (to within (hi - lo) / 510).
+    lo and hi are numbers, or arrays that broadcast against ``values`` (a
+    range for each column: every neuron's map in one call)."""
+    v = np.asarray(values, dtype=np.float64)
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    span = np.where(hi != lo, hi - lo, 1.0)
+    t = (np.where(np.isnan(v), lo, v) - lo) / span
     return np.rint(np.clip(t, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
@@ -173,11 +178,10 @@ def layer_maps(model, acts: list[np.ndarray], view: View,
         act = "input" if l == 0 else model.output if l == last else model.activation
         shown = _shown(a.shape[1], view.max_units)
         coarse = a.reshape(r, r, -1)[np.ix_(cells, cells)]     # (m, m, units)
-        ranges = []
-        for j in shown:
-            lo, hi = activation_range(act, coarse[:, :, j])
-            ranges.append([lo, hi])
-            maps.append(quantize(coarse[:, :, j], lo, hi))
+        ranges = [list(activation_range(act, coarse[:, :, j])) for j in shown]
+        if shown:                         # one call for the layer: unit j's range on column j
+            lo, hi = np.array(ranges).T                        # (shown,) each
+            maps.extend(quantize(coarse[:, :, shown], lo, hi).transpose(2, 0, 1))
         names = list(input_names or model.input_labels()) if l == 0 else None
         layers.append({"units": int(a.shape[1]), "shown": len(shown), "activation": act,
                        "names": names, "ranges": ranges})
@@ -206,6 +210,13 @@ def network_numbers(model, grads) -> dict[str, np.ndarray]:
     flat = lambda arrays: np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64)  # noqa: E731
     return {"W": flat(W for W, _ in weights), "b": flat(b for _, b in weights),
             "dW": flat(dW for dW, _ in grads), "db": flat(db for _, db in grads)}
+
+
+def _to_float32(values: np.ndarray) -> np.ndarray:
+    """float64 -> float32 for painting, clipped to float32's range so that a
+    finite number (a gradient of 1e300 before a divergence) stays finite."""
+    big = np.finfo(np.float32).max
+    return np.clip(values, -big, big).astype(np.float32)
 
 
 def history_rows(history, since_epoch: int, most: int = 200) -> np.ndarray:
@@ -259,7 +270,7 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
     numbers = network_numbers(model, grads)
     # the largest |value| of each, for the edge widths (None if not finite)
     scales = {k: finite_or_none(np.max(np.abs(v), initial=0.0)) for k, v in numbers.items()}
-    blobs.update(numbers)
+    blobs.update({k: _to_float32(v) for k, v in numbers.items()})
     rows = history_rows(history, since_epoch)
     blobs["rows"] = rows
     last = history.last() if len(history) else {}
