@@ -27,12 +27,11 @@ from gradplay.functional import ACTIVATIONS, OUTPUTS
 from gradplay.nets import ENGINES, INITS
 from gradplay.optim import OPTIMIZERS, SCHEDULES
 
-WINDOW = 6                 # frames sent and not yet drawn, at most
+WINDOW = 8                 # frames made and not yet drawn, at most
 FRAME_SECONDS = 1 / 30     # frames are at least this far apart
 RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
 RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
-ACK_WAIT = 0.25            # with WINDOW frames unanswered, wait this long for the browser
-BUNDLE = 2                 # frames per message: a message costs the browser a page update
+BUNDLE = 4                 # frames per message, shown 1/30 s apart (see live_view)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # TF Playground's
 BATCH_SIZES = (0, 1, 2, 4, 8, 10, 16, 20, 30, 32, 64, 128, 256)         # 0: the full batch
@@ -262,14 +261,19 @@ def send(slot, frames: list) -> None:
         live_trainer.send(frames)
 
 
-def take_ack(ack) -> bool:
+def take_ack(ack) -> None:
     """Keep the browser's acknowledgement {seq, epoch, run, statics} if it is
-    newer than the last one. Returns whether it was."""
+    newer than the last one."""
     if isinstance(ack, dict) and isinstance(ack.get("seq"), int) \
             and ack["seq"] > ss.acked.get("seq", 0):
         ss.acked = ack
-        return True
-    return False
+
+
+def drawn() -> int:
+    """The last frame the browser has drawn, with what it said during this run
+    (Streamlit would apply that only at the next run)."""
+    take_ack(live_trainer.latest_event("gp-live", "drawn"))
+    return ss.acked.get("seq", 0)
 
 
 @st.fragment
@@ -280,34 +284,33 @@ def live_view() -> None:
     if not ss.running:
         send(slot, [frame(more=False)])
         return
-    started = heard = time.perf_counter()
+    started = time.perf_counter()
     limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
     held = []                                 # frames made, not sent yet
     while ss.running and time.perf_counter() - started < limit:
         speed = ss.w_speed
-        # acknowledgements sent during this run (Streamlit would apply them at the next)
-        if take_ack(live_trainer.latest_event("gp-live", "drawn")):
-            heard = time.perf_counter()
-        behind = ss.seq - ss.acked.get("seq", 0) >= WINDOW
-        if behind and speed != FAST:
+        behind = ss.seq - drawn() >= WINDOW
+        if behind and speed != FAST:          # wait for the browser (or a click)
             if held:
                 send(slot, held)
                 held = []
-            if time.perf_counter() - heard > ACK_WAIT:
-                break                         # the browser is silent: its next ack resumes
+            if live_trainer.stop_waiting():
+                break
             time.sleep(FRAME_SECONDS / 4)
             continue
         t0 = time.perf_counter()
-        # reading the session state between batches lets a click interrupt at once
+        # asked after every batch: a click (Pause) stops a frame's training at once
         sess.advance(speed, budget=MAX_BUDGET if speed == FAST else FRAME_SECONDS,
-                     keep_going=lambda: ss.running)
+                     keep_going=lambda: not live_trainer.stop_waiting())
         if sess.finished:
             ss.running = False
             send(slot, held + [frame(more=False)])
             st.rerun()                        # the whole page: Play comes back
         if not behind:                        # at max speed training goes on meanwhile
             held.append(frame(more=True))
-        if len(held) >= (1 if speed == FAST else BUNDLE):
+        # frames go BUNDLE at a time: each message costs the browser a page
+        # update, several times the cost of painting a frame
+        if held and (speed == FAST or len(held) >= BUNDLE):
             send(slot, held)
             held = []
         rest = FRAME_SECONDS - (time.perf_counter() - t0)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import json
 
-__all__ = ["mount", "send", "latest_event", "source", "HEIGHT"]
+__all__ = ["mount", "send", "latest_event", "stop_waiting", "source", "HEIGHT"]
 
 HERE = Path(__file__).parent
 HEIGHT = 500          # pixels: the renderer's fixed height (fits 1280x720 with the controls)
@@ -68,24 +68,31 @@ def send(frames: list[bytes]) -> None:
     _carrier()(data=bundle(frames), height="content")
 
 
-def latest_event(key: str, event: str):
-    """The newest value of trigger ``event`` of the element ``key`` that the
-    browser has sent during this script run, or None.
+def _requests():
+    """What the browser has asked for since this script run began: Streamlit's
+    internal ``ScriptRequests`` (None outside a run).
 
-    Streamlit applies what the browser sends (our "drawn" acknowledgements)
-    only when the next run starts, so a frame loop inside a run cannot see
-    them: it would have to end its run after every few frames, and each new
-    run costs the browser a re-render of the page. The values are waiting in
-    the pending rerun request, and this reads them there. That request is
-    Streamlit's internal state (``ScriptRequests._rerun_data``): if its shape
-    ever changes this answers None and the loop falls back to ending its run.
+    Streamlit applies the browser's messages only when the next run starts,
+    and ends a run only at its next element. A frame loop inside a run reads
+    them here instead: the acknowledgements (``latest_event``) so that it need
+    not end its run every few frames (each new run costs the browser a
+    re-render of the page), and Pause (``stop_waiting``) so that it stops in
+    the middle of a frame's training. If Streamlit's internals change shape,
+    both answer as if nothing were waiting: the loop then ends its runs as
+    Streamlit would, later.
     """
     try:
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-        pending = get_script_run_ctx().script_requests._rerun_data
-        widgets = pending.widget_states.widgets if pending and pending.widget_states else ()
-    except AttributeError:
+        return get_script_run_ctx().script_requests
+    except (AttributeError, ImportError):
         return None
+
+
+def latest_event(key: str, event: str):
+    """The newest value of trigger ``event`` of the element ``key`` that the
+    browser has sent during this script run, or None (see ``_requests``)."""
+    pending = getattr(_requests(), "_rerun_data", None)
+    widgets = getattr(getattr(pending, "widget_states", None), "widgets", ())
     # the trigger widget of element "…-<key>" is "$$STREAMLIT_INTERNAL_KEY_…-<key>__events";
     # its value: a JSON list of {"event": name, "value": ...}
     suffix = f"-{key}__events"
@@ -99,6 +106,20 @@ def latest_event(key: str, event: str):
                 if isinstance(p, dict) and p.get("event") == event:
                     return p.get("value")
     return None
+
+
+def stop_waiting() -> bool:
+    """Whether the browser has asked for something that ends this run: a rerun
+    of the whole page (a click outside the fragment: Pause, a setting) or a
+    stop (the page closed). Reruns of the fragment itself (acknowledgements,
+    edits) wait for the run to end and do not count (see ``_requests``)."""
+    requests = _requests()
+    state = getattr(getattr(requests, "_state", None), "value", None)
+    if state == "STOP":
+        return True
+    pending = getattr(requests, "_rerun_data", None)
+    return state == "RERUN" and pending is not None and \
+        (not pending.fragment_id_queue or bool(pending.is_fragment_scoped_rerun))
 
 
 def _ignore() -> None:
