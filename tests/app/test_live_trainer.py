@@ -27,7 +27,7 @@ def pending(monkeypatch, widgets: dict | None, state: str = "RERUN", queue=("fra
                                 is_fragment_scoped_rerun=False)
     requests = SimpleNamespace(_rerun_data=rerun, _state=ScriptRequestType[state])
     ctx = SimpleNamespace(script_requests=requests)
-    monkeypatch.setattr(CTX, lambda: ctx)
+    monkeypatch.setattr(CTX, lambda **kw: ctx)
 
 
 def test_latest_event_reads_the_acknowledgement_waiting_for_the_next_run(monkeypatch):
@@ -45,7 +45,7 @@ def test_latest_event_is_none_without_a_pending_request_or_a_run(monkeypatch):
     assert live_trainer.latest_event("gp-live", "drawn") is None
     pending(monkeypatch, {"$$STREAMLIT_INTERNAL_KEY_$$ID-abc-gp-live__events": "not json"})
     assert live_trainer.latest_event("gp-live", "drawn") is None
-    monkeypatch.setattr(CTX, lambda: None)             # outside a script run
+    monkeypatch.setattr(CTX, lambda **kw: None)             # outside a script run
     assert live_trainer.latest_event("gp-live", "drawn") is None
 
 
@@ -58,5 +58,5 @@ def test_stop_waiting_is_a_page_rerun_or_a_stop_not_an_acknowledgement(monkeypat
     assert live_trainer.stop_waiting()
     pending(monkeypatch, None, state="CONTINUE")
     assert not live_trainer.stop_waiting()
-    monkeypatch.setattr(CTX, lambda: None)
+    monkeypatch.setattr(CTX, lambda **kw: None)
     assert not live_trainer.stop_waiting()

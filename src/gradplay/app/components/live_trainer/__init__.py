@@ -83,7 +83,7 @@ def _requests():
     """
     try:
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-        return get_script_run_ctx().script_requests
+        return get_script_run_ctx(suppress_warning=True).script_requests
     except (AttributeError, ImportError):
         return None
 
