@@ -19,6 +19,7 @@ const CLASS_COLORS = ["#e8743b", "#2e86de", "#19a979", "#c23b6b", "#8e6cbd", "#b
   "#5c5c5c", "#13a4b4", "#945ecf", "#d4526e"];
 const GRAD_POS = "#c23b6b", GRAD_NEG = "#19a979";
 const FRAME_MS = 1000 / 30;        // frames that come together are shown this far apart
+const MAX_QUEUE = 12;              // frames waiting to be shown, at most
 const SVGNS = "http://www.w3.org/2000/svg";
 
 // ------------------------------------------------------------------ decoding
@@ -480,20 +481,22 @@ export function createRenderer(host, options = {}) {
 
   // A message may bring several frames made 1/30 s apart (one Streamlit update
   // costs the page more than painting does): they are shown one after another,
-  // that far apart. Frames still waiting when the next message comes are taken
-  // in (history, data points) but not painted: newer ones are here.
+  // that far apart, behind any still waiting from the last message. After the
+  // last frame of a message the browser asks for more: the server, which never
+  // has more than a few frames unanswered, bounds the wait.
   function draw(data) {
     const frames = splitFrames(data).map(decodeFrame);
-    for (const f of state.queue) take(f);
-    state.queue = frames;
-    showNext();
+    frames[frames.length - 1].last = true;
+    state.queue.push(...frames);
+    while (state.queue.length > MAX_QUEUE) take(state.queue.shift());   // kept, not shown
+    if (!state.queueTimer) showNext();
   }
 
   function showNext() {
-    clearTimeout(state.queueTimer);
+    state.queueTimer = null;
     const frame = state.queue.shift();
     if (!frame) return;
-    if (take(frame)) show(frame.header);
+    if (take(frame)) show(frame.header, frame.last);
     if (state.queue.length) state.queueTimer = setTimeout(showNext, FRAME_MS);
   }
 
@@ -510,13 +513,13 @@ export function createRenderer(host, options = {}) {
   }
 
   /** Paint the current frame; once the last frame of a message is on screen, ask for more. */
-  function show(h) {
+  function show(h, last) {
     buildLayout(h);
     repaint();
     if (root.getAttribute("data-run") !== h.run) root.setAttribute("data-run", h.run);
     root.setAttribute("data-seq", String(h.seq));
     clearTimeout(state.ackTimer);
-    if (h.more && options.onDrawn && !state.queue.length) {
+    if (h.more && options.onDrawn && last) {
       const ack = { seq: h.seq, epoch: state.partial ? -1 : state.lastEpoch, run: h.run,
         statics: state.statics ? state.statics.run : null };
       options.onDrawn(ack);
