@@ -263,10 +263,20 @@ def send(slot, frames: list) -> None:
 
 def take_ack(ack) -> None:
     """Keep the browser's acknowledgement {seq, epoch, run, statics} if it is
-    newer than the last one."""
-    if isinstance(ack, dict) and isinstance(ack.get("seq"), int) \
-            and ack["seq"] > ss.acked.get("seq", 0):
+    newer than the last one.
+
+    An acknowledgement repeated (``retry``: the browser has waited a second
+    for the next frame) says that the frames sent after it never arrived: a
+    message can be replaced before the page shows it, when a new run's empty
+    slot follows it at once. The frames in flight are then given up, so the
+    loop does not wait for them for ever."""
+    if not (isinstance(ack, dict) and isinstance(ack.get("seq"), int)):
+        return
+    if ack["seq"] > ss.acked.get("seq", 0):
         ss.acked = ack
+    elif ack.get("retry") and (ack["seq"], ack["retry"]) != ss.get("retried"):
+        ss.retried = (ack["seq"], ack["retry"])          # each repeat counts once
+        ss.acked = {**ack, "seq": ss.seq}
 
 
 def drawn() -> int:

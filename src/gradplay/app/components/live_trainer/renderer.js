@@ -525,8 +525,8 @@ export function createRenderer(host, options = {}) {
       options.onDrawn(ack);
       // if the next frame never comes (a lost request), ask again
       let tries = 0;
-      const again = () => { if (state.seq === h.seq && tries++ < 20) { options.onDrawn({ ...ack, retry: tries }); state.ackTimer = setTimeout(again, 1500); } };
-      state.ackTimer = setTimeout(again, 1500);
+      const again = () => { if (state.seq === h.seq && tries++ < 20) { options.onDrawn({ ...ack, retry: tries }); state.ackTimer = setTimeout(again, 1000); } };
+      state.ackTimer = setTimeout(again, 1000);
     }
   }
 
