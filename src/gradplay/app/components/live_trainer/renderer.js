@@ -483,10 +483,16 @@ export function createRenderer(host, options = {}) {
   // costs the page more than painting does): they are shown one after another,
   // that far apart, behind any still waiting from the last message. After the
   // last frame of a message the browser asks for more: the server, which never
-  // has more than a few frames unanswered, bounds the wait.
+  // has more than a few frames unanswered, bounds the wait. A frame that asks
+  // for nothing (paused, finished) is the run as it is now: shown at once.
   function draw(data) {
     const frames = splitFrames(data).map(decodeFrame);
-    frames[frames.length - 1].last = true;
+    const last = frames[frames.length - 1];
+    last.last = true;
+    if (!last.header.more) {
+      for (const f of state.queue.splice(0)) take(f);                    // kept, not shown
+      clearTimeout(state.queueTimer); state.queueTimer = null;
+    }
     state.queue.push(...frames);
     while (state.queue.length > MAX_QUEUE) take(state.queue.shift());   // kept, not shown
     if (!state.queueTimer) showNext();
