@@ -9,9 +9,10 @@ from gradplay import make_mlp
 from gradplay.config import RunConfig, build_run
 from gradplay.data import load
 from gradplay.features import FEATURES
-from gradplay.viz.frames import (MAGIC, View, activation_range, build_frame, dequantize,
-                                 feature_maps, finite_or_none, grid_layers, history_rows, layer_maps,
-                                 map_cells, network_numbers, output_grid, pack, quantize, unpack)
+from gradplay.viz.frames import (MAGIC, View, activation_range, build_frame, bundle, dequantize,
+                                 feature_maps, finite_or_none, grid_layers, history_rows,
+                                 layer_maps, map_cells, network_numbers, output_grid, pack,
+                                 quantize, unbundle, unpack)
 
 
 def trained(cfg=None, epochs=5):
@@ -170,6 +171,9 @@ def test_a_frame_carries_everything_and_stays_small():
     assert h["metrics"]["train_loss"] == pytest.approx(run.trainer.history.loss[-1])
     assert h["scales"]["W"] == max(np.abs(W).max() for W, _ in run.model.get_weights())
     assert b["rows"].reshape(-1, 5)[:, 0].tolist() == [11, 12]
+    # weights travel as float32: what painting and an edit's prefill need
+    exact = network_numbers(run.model, run.trainer.last_grads)["W"]
+    assert b["W"].dtype == np.float32 and np.allclose(b["W"], exact, rtol=1e-6, atol=0)
     assert len(b["train_x"]) == 2 * len(run.data.y_train)
     assert len(payload) < 30_000                   # a 80x80 boundary and every map
     lean = build_frame(run.model, run.data, run.trainer.history, view)
@@ -233,3 +237,15 @@ def test_a_regression_frame_scores_by_r2():
     rows = blobs["rows"].reshape(-1, 5)
     assert np.allclose(rows[:, 3], h.r2) and np.allclose(rows[:, 4], h.test_r2)
     assert math.isclose(header["metrics"]["test_r2"], h.test_r2[-1])
+
+
+def test_bundle_carries_several_frames_and_a_single_frame_as_it_is():
+    frames = [pack({"seq": k}, {"a": np.arange(k + 1, dtype=np.uint8)}) + b"x" * k for k in range(3)]
+    payload = bundle(frames)
+    assert payload[:4] == b"GPFS" and unbundle(payload) == frames
+    # every frame starts 8-byte aligned, as its blobs expect
+    at = 8 + 4 * 3 + 4
+    for f in frames:
+        assert at % 8 == 0 and payload[at:at + len(f)] == f
+        at += -(-len(f) // 8) * 8
+    assert bundle(frames[:1]) == frames[0] and unbundle(frames[0]) == [frames[0]]

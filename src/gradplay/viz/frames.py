@@ -11,10 +11,14 @@ Wire format (little-endian), one ``bytes`` object::
 
     b"GPF1" | uint32 n | n bytes of JSON header | zero padding to 8 bytes | blobs
 
+Several frames can travel in one message (``bundle``): each message costs the
+browser a Streamlit page update, which costs more than painting a frame.
+
 ``header["blobs"]`` maps each blob's name to ``[offset, length, dtype]``,
 offsets counted from the start of the blob area. Grids travel as uint8
 (0..255 over a stated range ``[lo, hi]``: value = lo + q/255 * (hi - lo)),
-numbers as float64 (weights) or float32 (point coordinates). An 80x80
+numbers as float32 (weights, gradients, point coordinates: enough to paint
+and to prefill an edit; downloads use the model itself, exact). An 80x80
 boundary is 6.4 kB; a whole frame of an 8-8 network is about 17 kB.
 """
 
@@ -34,10 +38,11 @@ from .plots import grid_bounds
 
 __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_layers",
            "output_grid", "map_cells", "layer_maps", "feature_maps", "feature_header",
-           "network_numbers", "history_rows",
-           "build_frame", "pack", "unpack", "finite_or_none", "MAX_POINTS"]
+           "network_numbers", "history_rows", "build_frame", "pack", "unpack", "bundle",
+           "unbundle", "finite_or_none", "MAX_POINTS"]
 
 MAGIC = b"GPF1"
+BUNDLE_MAGIC = b"GPFS"      # several frames in one message (see ``bundle``)
 MAX_POINTS = 2000       # points drawn per split: a larger set is sampled evenly
 GRID_WORK = 80 * 80 * 25    # grid cells x units of one frame's forward pass, at most
 # The natural range of each activation's output; None: use the data's own range.
@@ -86,11 +91,15 @@ def _grid_points(bounds: tuple, resolution: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- numbers -> bytes
-def quantize(values, lo: float, hi: float) -> np.ndarray:
+def quantize(values, lo, hi) -> np.ndarray:
     """Values -> uint8 codes: q = round(255 (v - lo) / (hi - lo)), clipped to [0, 255].
-    NaN becomes 0. ``dequantize`` is the inverse (to within (hi - lo) / 510)."""
-    span = (hi - lo) or 1.0
-    t = (np.nan_to_num(np.asarray(values, dtype=np.float64), nan=lo) - lo) / span
+    NaN becomes 0. ``dequantize`` is the inverse (to within (hi - lo) / 510).
+    lo and hi are numbers, or arrays that broadcast against ``values`` (a
+    range for each column: every neuron's map in one call)."""
+    v = np.asarray(values, dtype=np.float64)
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    span = np.where(hi != lo, hi - lo, 1.0)
+    t = (np.where(np.isnan(v), lo, v) - lo) / span
     return np.rint(np.clip(t, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
@@ -171,11 +180,10 @@ def layer_maps(model, acts: list[np.ndarray], view: View,
         act = "input" if l == 0 else model.output if l == last else model.activation
         shown = _shown(a.shape[1], view.max_units)
         coarse = a.reshape(r, r, -1)[np.ix_(cells, cells)]     # (m, m, units)
-        ranges = []
-        for j in shown:
-            lo, hi = activation_range(act, coarse[:, :, j])
-            ranges.append([lo, hi])
-            maps.append(quantize(coarse[:, :, j], lo, hi))
+        ranges = [list(activation_range(act, coarse[:, :, j])) for j in shown]
+        if shown:                         # one call for the layer: unit j's range on column j
+            lo, hi = np.array(ranges).T                        # (shown,) each
+            maps.extend(quantize(coarse[:, :, shown], lo, hi).transpose(2, 0, 1))
         names = list(input_names or model.input_labels()) if l == 0 else None
         layers.append({"units": int(a.shape[1]), "shown": len(shown), "activation": act,
                        "names": names, "ranges": ranges})
@@ -235,6 +243,13 @@ def network_numbers(model, grads) -> dict[str, np.ndarray]:
             "dW": flat(dW for dW, _ in grads), "db": flat(db for _, db in grads)}
 
 
+def _to_float32(values: np.ndarray) -> np.ndarray:
+    """float64 -> float32 for painting, clipped to float32's range so that a
+    finite number (a gradient of 1e300 before a divergence) stays finite."""
+    big = np.finfo(np.float32).max
+    return np.clip(values, -big, big).astype(np.float32)
+
+
 def history_rows(history, since_epoch: int, most: int = 200,
                  regression: bool = False) -> np.ndarray:
     """The history rows after ``since_epoch``: (n, 5) float64 columns epoch,
@@ -288,7 +303,7 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
     numbers = network_numbers(model, grads)
     # the largest |value| of each, for the edge widths (None if not finite)
     scales = {k: finite_or_none(np.max(np.abs(v), initial=0.0)) for k, v in numbers.items()}
-    blobs.update(numbers)
+    blobs.update({k: _to_float32(v) for k, v in numbers.items()})
     rows = history_rows(history, since_epoch, regression=data.is_regression)
     blobs["rows"] = rows
     last = history.last() if len(history) else {}
@@ -337,3 +352,31 @@ def unpack(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     blobs = {name: np.frombuffer(payload[start + off:start + off + length], dtype=dtype)
              for name, (off, length, dtype) in header["blobs"].items()}
     return header, blobs
+
+
+def bundle(frames: list[bytes]) -> bytes:
+    """Several frames as one message; a single frame goes as it is::
+
+        b"GPFS" | uint32 count | count x uint32 length | padding to 8 | frames, each padded to 8
+    """
+    if len(frames) == 1:
+        return frames[0]
+    head = BUNDLE_MAGIC + struct.pack(f"<{1 + len(frames)}I", len(frames), *map(len, frames))
+    parts = [head + b"\0" * ((-len(head)) % 8)]
+    parts += [f + b"\0" * ((-len(f)) % 8) for f in frames]
+    return b"".join(parts)
+
+
+def unbundle(payload: bytes) -> list[bytes]:
+    """The frames in a message: the inverse of ``bundle`` (the browser's
+    ``splitFrames`` does the same in JS)."""
+    if payload[:4] != BUNDLE_MAGIC:
+        return [payload]
+    (count,) = struct.unpack("<I", payload[4:8])
+    lengths = struct.unpack(f"<{count}I", payload[8:8 + 4 * count])
+    at = 8 + 4 * count + ((-(8 + 4 * count)) % 8)
+    frames = []
+    for n in lengths:
+        frames.append(payload[at:at + n])
+        at += n + (-n) % 8
+    return frames

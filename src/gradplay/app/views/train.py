@@ -29,10 +29,11 @@ from gradplay.functional import ACTIVATIONS, OUTPUTS
 from gradplay.nets import ENGINES, INITS
 from gradplay.optim import OPTIMIZERS, SCHEDULES
 
-WINDOW = 6                 # frames sent and not yet drawn, at most
+WINDOW = 8                 # frames made and not yet drawn, at most
 FRAME_SECONDS = 1 / 30     # frames are at least this far apart
 RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
 RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
+BUNDLE = 4                 # frames per message, shown 1/30 s apart (see live_view)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PAGE_KEYS = ("speed", "stop")   # the page's own URL keys, beside RunConfig's fields
 ss = st.session_state
@@ -220,10 +221,7 @@ def reset() -> None:
 
 
 def on_drawn() -> None:
-    ack = ss["gp-live"].drawn
-    if isinstance(ack, dict) and isinstance(ack.get("seq"), int) \
-            and ack["seq"] >= ss.acked.get("seq", 0):
-        ss.acked = ack
+    take_ack(ss["gp-live"].drawn)
 
 
 def on_features() -> None:
@@ -310,16 +308,45 @@ ss.page_inputs = page_inputs()
 
 
 # ---------------------------------------------------------------- the frame loop
-def send(slot, more: bool) -> None:
-    """Build and deliver one frame, with what this browser still lacks. A frame
-    that asks for no answer (paused) carries everything: the page may be new."""
+def frame(more: bool) -> bytes:
+    """One frame, with what this browser still lacks. A frame that asks for no
+    answer (paused) carries everything: the page may be new."""
     acked = ss.acked if more else {}
     same_run = acked.get("run") == sess.run_id
     ss.seq += 1
-    frame = sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,
-                       static=acked.get("statics") != sess.run_id, more=more, meta=VIEW_META)
+    return sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,
+                      static=acked.get("statics") != sess.run_id, more=more, meta=VIEW_META)
+
+
+def send(slot, frames: list) -> None:
+    """Deliver frames in one message (the browser shows them 1/30 s apart)."""
     with slot:
-        live_trainer.send(frame)
+        live_trainer.send(frames)
+
+
+def take_ack(ack) -> None:
+    """Keep the browser's acknowledgement {seq, epoch, run, statics} if it is
+    newer than the last one.
+
+    An acknowledgement repeated (``retry``: the browser has waited a second
+    for the next frame) says that the frames sent after it never arrived: a
+    message can be replaced before the page shows it, when a new run's empty
+    slot follows it at once. The frames in flight are then given up, so the
+    loop does not wait for them for ever."""
+    if not (isinstance(ack, dict) and isinstance(ack.get("seq"), int)):
+        return
+    if ack["seq"] > ss.acked.get("seq", 0):
+        ss.acked = ack
+    elif ack.get("retry") and (ack["seq"], ack["retry"]) != ss.get("retried"):
+        ss.retried = (ack["seq"], ack["retry"])          # each repeat counts once
+        ss.acked = {**ack, "seq": ss.seq}
+
+
+def drawn() -> int:
+    """The last frame the browser has drawn, with what it said during this run
+    (Streamlit would apply that only at the next run)."""
+    take_ack(live_trainer.latest_event("gp-live", "drawn"))
+    return ss.acked.get("seq", 0)
 
 
 # the display options and the hidden levers, for the renderer's own controls
@@ -336,28 +363,42 @@ def live_view() -> None:
     with st.container(key="gp-carriers"):    # hidden: a carrier shows nothing, so no layout
         slot = st.empty()
     if not ss.running:
-        send(slot, more=False)
+        send(slot, [frame(more=False)])
         return
     started = time.perf_counter()
     limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
+    held = []                                 # frames made, not sent yet
     while ss.running and time.perf_counter() - started < limit:
         speed = ss.w_speed
-        behind = ss.seq - ss.acked.get("seq", 0) >= WINDOW
-        if behind and speed != FAST:
-            break                             # the browser is behind: its next ack resumes
+        behind = ss.seq - drawn() >= WINDOW
+        if behind and speed != FAST:          # wait for the browser (or a click)
+            if held:
+                send(slot, held)
+                held = []
+            if live_trainer.stop_waiting():
+                break
+            time.sleep(FRAME_SECONDS / 4)
+            continue
         t0 = time.perf_counter()
-        # reading the session state between batches lets a click interrupt at once
+        # asked after every batch: a click (Pause) stops a frame's training at once
         sess.advance(speed, budget=MAX_BUDGET if speed == FAST else FRAME_SECONDS,
-                     keep_going=lambda: ss.running)
+                     keep_going=lambda: not live_trainer.stop_waiting())
         if sess.finished:
             ss.running = False
-            send(slot, more=False)
+            send(slot, held + [frame(more=False)])
             st.rerun()                        # the whole page: Play comes back
         if not behind:                        # at max speed training goes on meanwhile
-            send(slot, more=True)
+            held.append(frame(more=True))
+        # frames go BUNDLE at a time: each message costs the browser a page
+        # update, several times the cost of painting a frame
+        if held and (speed == FAST or len(held) >= BUNDLE):
+            send(slot, held)
+            held = []
         rest = FRAME_SECONDS - (time.perf_counter() - t0)
         if rest > 0 and speed != FAST:
             time.sleep(rest)
+    if held:
+        send(slot, held)
 
 
 live_view()

@@ -20,9 +20,29 @@ const ORANGE = [232, 116, 59], WHITE = [247, 247, 247], BLUE = [46, 134, 222];
 const CLASS_COLORS = ["#e8743b", "#2e86de", "#19a979", "#c23b6b", "#8e6cbd", "#b3a23a",
   "#5c5c5c", "#13a4b4", "#945ecf", "#d4526e"];
 const GRAD_POS = "#c23b6b", GRAD_NEG = "#19a979";
+const FRAME_MS = 1000 / 30;        // frames that come together are shown this far apart
+const MAX_QUEUE = 12;              // frames waiting to be shown, at most
 const SVGNS = "http://www.w3.org/2000/svg";
 
 // ------------------------------------------------------------------ decoding
+/** A message's bytes -> the frames in it: one frame (b"GPF1"...) or a bundle
+ * (b"GPFS" | uint32 count | count x uint32 length | the frames, each padded
+ * to 8 bytes), the inverse of frames.bundle in Python. */
+export function splitFrames(data) {
+  const u8 = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (u8[0] !== 71 || u8[1] !== 80 || u8[2] !== 70 || u8[3] !== 83) return [u8];
+  const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  const count = view.getUint32(4, true), frames = [];
+  let at = 8 + 4 * count;
+  at += (8 - (at % 8)) % 8;
+  for (let k = 0; k < count; k++) {
+    const len = view.getUint32(8 + 4 * k, true);
+    frames.push(u8.subarray(at, at + len));
+    at += len + ((8 - (len % 8)) % 8);
+  }
+  return frames;
+}
+
 /** A frame's bytes -> {header, blobs}: the inverse of frames.pack in Python. */
 export function decodeFrame(data) {
   const u8 = data instanceof Uint8Array ? data : new Uint8Array(data);
@@ -146,7 +166,7 @@ export function createRenderer(host, options = {}) {
   const state = {
     mode: "weights", focus: null, frame: null, run: null, layout: null, statics: null,
     rows: { epoch: [], loss: [], test_loss: [], acc: [], test_acc: [] }, lastEpoch: -1, partial: false,
-    seq: 0, ackTimer: null, edit: null, view: null,
+    seq: 0, ackTimer: null, edit: null, queue: [], queueTimer: null, view: null,
   };
 
   function labelled(parent, text, checked, testid) {
@@ -531,10 +551,37 @@ export function createRenderer(host, options = {}) {
       for (const key of keys) R[key] = R[key].filter((_, i) => i % 2 === 0 || i === R[key].length - 1);
   }
 
+  // A message may bring several frames made 1/30 s apart (one Streamlit update
+  // costs the page more than painting does): they are shown one after another,
+  // that far apart, behind any still waiting from the last message. After the
+  // last frame of a message the browser asks for more: the server, which never
+  // has more than a few frames unanswered, bounds the wait. A frame that asks
+  // for nothing (paused, finished) is the run as it is now: shown at once.
   function draw(data) {
-    const frame = decodeFrame(data);
+    const frames = splitFrames(data).map(decodeFrame);
+    const last = frames[frames.length - 1];
+    last.last = true;
+    if (!last.header.more) {
+      for (const f of state.queue.splice(0)) take(f);                    // kept, not shown
+      clearTimeout(state.queueTimer); state.queueTimer = null;
+    }
+    state.queue.push(...frames);
+    while (state.queue.length > MAX_QUEUE) take(state.queue.shift());   // kept, not shown
+    if (!state.queueTimer) showNext();
+  }
+
+  function showNext() {
+    state.queueTimer = null;
+    const frame = state.queue.shift();
+    if (!frame) return;
+    if (take(frame)) show(frame.header, frame.last);
+    if (state.queue.length) state.queueTimer = setTimeout(showNext, FRAME_MS);
+  }
+
+  /** Make a frame the current one (false: it is older than what is shown). */
+  function take(frame) {
     const h = frame.header;
-    if (h.run === state.run && h.seq !== 0 && h.seq < state.seq) return;   // an older frame
+    if (h.run === state.run && h.seq !== 0 && h.seq < state.seq) return false;   // an older frame
     state.seq = h.seq;
     if (h.static) state.statics = { run: h.run, train_x: frame.blobs.train_x, train_y: frame.blobs.train_y,
       test_x: frame.blobs.test_x, test_y: frame.blobs.test_y,
@@ -542,21 +589,26 @@ export function createRenderer(host, options = {}) {
     syncView(h.meta || {});
     appendRows(h, frame.blobs.rows);
     state.frame = accept(frame);
+    return true;
+  }
+
+  /** Paint the current frame; once the last frame of a message is on screen, ask for more. */
+  function show(h, last) {
     buildLayout(h);
     repaint();
     if (root.getAttribute("data-run") !== h.run) root.setAttribute("data-run", h.run);
     root.setAttribute("data-seq", String(h.seq));
     clearTimeout(state.ackTimer);
-    if (h.more && options.onDrawn) {
+    if (h.more && options.onDrawn && last) {
       const ack = { seq: h.seq, epoch: state.partial ? -1 : state.lastEpoch, run: h.run,
         statics: state.statics ? state.statics.run : null };
       options.onDrawn(ack);
       // if the next frame never comes (a lost request), ask again
       let tries = 0;
-      const again = () => { if (state.seq === h.seq && tries++ < 20) { options.onDrawn({ ...ack, retry: tries }); state.ackTimer = setTimeout(again, 1500); } };
-      state.ackTimer = setTimeout(again, 1500);
+      const again = () => { if (state.seq === h.seq && tries++ < 20) { options.onDrawn({ ...ack, retry: tries }); state.ackTimer = setTimeout(again, 1000); } };
+      state.ackTimer = setTimeout(again, 1000);
     }
   }
 
-  return { draw, root, destroy: () => { clearTimeout(state.ackTimer); root.remove(); } };
+  return { draw, root, destroy: () => { clearTimeout(state.ackTimer); clearTimeout(state.queueTimer); root.remove(); } };
 }
