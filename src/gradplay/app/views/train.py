@@ -5,12 +5,15 @@ reproduces the run). The picture is one browser-side renderer
 (``components/live_trainer``) fed with frames of bytes made on the server
 (``viz.frames``); ``app.live.LiveSession`` does the training.
 
-The frame loop runs inside a fragment. Each frame trains for a bounded time,
-then goes to the browser; the browser says when it has drawn a frame, and the
-server never has more than ``WINDOW`` frames on their way, so nothing piles
-up when the machine is busy. A fragment run ends after ``RUN_SECONDS``; the
-browser's next acknowledgement starts the next one (and lets clicks on the
-network through). Buttons outside the fragment interrupt it at once.
+The frame loop runs inside a fragment. Each frame trains for a bounded time.
+Frames travel in messages of one or more (the browser shows them 1/30 s
+apart): a message goes when the browser has drawn the last one, so a quick
+browser gets frames one by one and a busy one gets fewer, larger messages.
+The browser says when it has drawn a message, and the server never has more
+than ``WINDOW`` frames on their way, so nothing piles up when the machine is
+busy. A fragment run ends after ``RUN_SECONDS``; the next one starts at once
+(and lets clicks on the network through). Buttons outside the fragment
+interrupt it at once.
 """
 
 import time
@@ -33,7 +36,7 @@ WINDOW = 8                 # frames made and not yet drawn, at most
 FRAME_SECONDS = 1 / 30     # frames are at least this far apart
 RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
 RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
-BUNDLE = 4                 # frames per message, shown 1/30 s apart (see live_view)
+BUNDLE = 8                 # frames per message at most, shown 1/30 s apart (see live_view)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PAGE_KEYS = ("speed", "stop")   # the page's own URL keys, beside RunConfig's fields
 ss = st.session_state
@@ -367,14 +370,14 @@ def live_view() -> None:
         return
     started = time.perf_counter()
     limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
-    held = []                                 # frames made, not sent yet
+    held, sent = [], ss.seq                   # frames made, not sent yet; the last seq sent
     while ss.running and time.perf_counter() - started < limit:
         speed = ss.w_speed
         behind = ss.seq - drawn() >= WINDOW
         if behind and speed != FAST:          # wait for the browser (or a click)
             if held:
                 send(slot, held)
-                held = []
+                held, sent = [], ss.seq
             if live_trainer.stop_waiting():
                 break
             time.sleep(FRAME_SECONDS / 4)
@@ -389,11 +392,13 @@ def live_view() -> None:
             st.rerun()                        # the whole page: Play comes back
         if not behind:                        # at max speed training goes on meanwhile
             held.append(frame(more=True))
-        # frames go BUNDLE at a time: each message costs the browser a page
-        # update, several times the cost of painting a frame
-        if held and (speed == FAST or len(held) >= BUNDLE):
+        # A message costs the browser a page update, several times the cost of
+        # painting a frame: frames wait while the browser is still drawing the
+        # last message, and go together (up to BUNDLE) when it has. A quick
+        # browser gets them one by one; a busy one, fewer and larger messages.
+        if held and (speed == FAST or len(held) >= BUNDLE or drawn() >= sent):
             send(slot, held)
-            held = []
+            held, sent = [], ss.seq
         rest = FRAME_SECONDS - (time.perf_counter() - t0)
         if rest > 0 and speed != FAST:
             time.sleep(rest)

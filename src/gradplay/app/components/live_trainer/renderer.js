@@ -6,10 +6,12 @@
 // frame; here they only become colours, lengths and text.
 //
 //   const r = createRenderer(element, { onDrawn, onEdit, height });
-//   r.draw(frameBytes);          // a Uint8Array or ArrayBuffer from Python
+//   r.draw(messageBytes);        // one frame or a bundle of frames, from Python
 //
-// onDrawn({seq, epoch, run}) is called after a frame that asks for more
-// (frame.more) is on screen: the host then sends the next one.
+// The frames of a message are shown 1/30 s apart, queued behind those still
+// to show. onDrawn({seq, epoch, run}) is called once the last frame of a
+// message that asks for more (frame.more) is on screen: the host then sends
+// the next message. A frame that asks for no more (Pause) is shown at once.
 // onEdit({layer, i, j, value}) is a click-to-set weight (i = -1: a bias).
 // onFeatures([names]) is a click on an input node: the features to use now.
 // onView({discretize, show_test}) is a flip of the two display options.
