@@ -180,16 +180,25 @@ def layer_maps(model, acts: list[np.ndarray], view: View,
         act = "input" if l == 0 else model.output if l == last else model.activation
         shown = _shown(a.shape[1], view.max_units)
         coarse = a.reshape(r, r, -1)[np.ix_(cells, cells)]     # (m, m, units)
-        ranges = [list(activation_range(act, coarse[:, :, j])) for j in shown]
-        if shown:                         # one call for the layer: unit j's range on column j
-            lo, hi = np.array(ranges).T                        # (shown,) each
-            maps.extend(quantize(coarse[:, :, shown], lo, hi).transpose(2, 0, 1))
+        ranges, codes = _maps(act, coarse[:, :, shown])
+        maps.extend(codes)
         names = list(input_names or model.input_labels()) if l == 0 else None
         layers.append({"units": int(a.shape[1]), "shown": len(shown), "activation": act,
                        "names": names, "ranges": ranges})
     m = view.map_resolution
     codes = np.stack(maps) if maps else np.zeros((0, m, m), np.uint8)
     return layers, codes
+
+
+def _maps(act: str, coarse: np.ndarray) -> tuple[list, np.ndarray]:
+    """Maps of k units on the coarse grid: (ranges, codes). ``coarse`` (m, m, k)
+    holds their values; ranges[j] = [lo, hi] for unit j (``activation_range``);
+    codes uint8 (k, m, m), quantised in one call (unit j's range on column j)."""
+    ranges = [list(activation_range(act, coarse[:, :, j])) for j in range(coarse.shape[2])]
+    if not ranges:
+        return [], np.zeros((0, *coarse.shape[:2]), np.uint8)
+    lo, hi = np.array(ranges).T                                    # (k,) each
+    return ranges, quantize(coarse, lo, hi).transpose(2, 0, 1)
 
 
 def feature_maps(view: View) -> tuple[list, np.ndarray]:
@@ -202,14 +211,10 @@ def feature_maps(view: View) -> tuple[list, np.ndarray]:
     an input's map -- an active feature looks the same in both.
     """
     r, cells = view.resolution, map_cells(view)
-    coarse = view.points(r).reshape(r, r, 2)[np.ix_(cells, cells)]     # (m, m, 2)
-    values = expand_features(coarse.reshape(-1, 2), tuple(FEATURES))   # (m*m, 7)
-    ranges, maps = [], []
-    for column in values.T:
-        lo, hi = activation_range("input", column)
-        ranges.append([lo, hi])
-        maps.append(quantize(column, lo, hi).reshape(len(cells), len(cells)))
-    return ranges, np.stack(maps)
+    m = len(cells)
+    points = view.points(r).reshape(r, r, 2)[np.ix_(cells, cells)]     # (m, m, 2)
+    values = expand_features(points.reshape(-1, 2), tuple(FEATURES))   # (m*m, 7)
+    return _maps("input", values.reshape(m, m, -1))
 
 
 def feature_header(model) -> dict | None:
@@ -254,9 +259,9 @@ def history_rows(history, since_epoch: int, most: int = 200,
                  regression: bool = False) -> np.ndarray:
     """The history rows after ``since_epoch``: (n, 5) float64 columns epoch,
     train loss, test loss, train score, test score (NaN where there is none).
-    The score is the accuracy, or R^2 for a regression run (``regression``). At most ``most`` rows: evenly thinned, the latest always kept, so a
-    frame after a thousand fast epochs stays small while the curve keeps its
-    shape."""
+    The score is the accuracy, or R^2 for a regression run (``regression``).
+    At most ``most`` rows: evenly thinned, the latest always kept, so a frame
+    after a thousand fast epochs stays small while the curve keeps its shape."""
     epochs = history.epochs
     start = len(epochs)
     while start > 0 and epochs[start - 1] > since_epoch:   # rows are in epoch order
@@ -325,6 +330,12 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
 
 
 # ---------------------------------------------------------------------- packing
+def _pad8(n: int) -> int:
+    """The zero bytes that bring n bytes up to a multiple of 8 (typed arrays
+    in the browser must start 8-byte aligned)."""
+    return -n % 8
+
+
 def pack(header: dict, blobs: dict[str, np.ndarray]) -> bytes:
     """Header and arrays -> one bytes object (see the module docstring)."""
     parts, index, offset = [], {}, 0
@@ -332,13 +343,13 @@ def pack(header: dict, blobs: dict[str, np.ndarray]) -> bytes:
         arr = np.ascontiguousarray(arr)
         raw = arr.tobytes()
         index[name] = [offset, len(raw), arr.dtype.name]
-        pad = (-len(raw)) % 8                       # keep every blob 8-byte aligned
+        pad = _pad8(len(raw))                       # keep every blob 8-byte aligned
         parts.append(raw + b"\0" * pad)
         offset += len(raw) + pad
     text = json.dumps({**header, "blobs": index}, separators=(",", ":"),
                       allow_nan=False).encode("utf-8")
     head = MAGIC + struct.pack("<I", len(text)) + text
-    head += b"\0" * ((-len(head)) % 8)
+    head += b"\0" * _pad8(len(head))
     return head + b"".join(parts)
 
 
@@ -348,7 +359,7 @@ def unpack(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
         raise ValueError("not a gradplay frame")
     (n,) = struct.unpack("<I", payload[4:8])
     header = json.loads(payload[8:8 + n].decode("utf-8"))
-    start = 8 + n + ((-(8 + n)) % 8)
+    start = 8 + n + _pad8(8 + n)
     blobs = {name: np.frombuffer(payload[start + off:start + off + length], dtype=dtype)
              for name, (off, length, dtype) in header["blobs"].items()}
     return header, blobs
@@ -362,8 +373,7 @@ def bundle(frames: list[bytes]) -> bytes:
     if len(frames) == 1:
         return frames[0]
     head = BUNDLE_MAGIC + struct.pack(f"<{1 + len(frames)}I", len(frames), *map(len, frames))
-    parts = [head + b"\0" * ((-len(head)) % 8)]
-    parts += [f + b"\0" * ((-len(f)) % 8) for f in frames]
+    parts = [part + b"\0" * _pad8(len(part)) for part in (head, *frames)]
     return b"".join(parts)
 
 
@@ -374,9 +384,9 @@ def unbundle(payload: bytes) -> list[bytes]:
         return [payload]
     (count,) = struct.unpack("<I", payload[4:8])
     lengths = struct.unpack(f"<{count}I", payload[8:8 + 4 * count])
-    at = 8 + 4 * count + ((-(8 + 4 * count)) % 8)
+    at = 8 + 4 * count + _pad8(8 + 4 * count)
     frames = []
     for n in lengths:
         frames.append(payload[at:at + n])
-        at += n + (-n) % 8
+        at += n + _pad8(n)
     return frames
