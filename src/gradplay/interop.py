@@ -272,6 +272,7 @@ def _from_npz(raw: bytes, engine: str | None) -> Network:
                      for i, (fan_in, fan_out) in _layer_shapes(spec["sizes"])]
     except ModelFileError:
         raise
+    # NotImplementedError: zipfile's answer to a compression method it lacks
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError,
             NotImplementedError) as e:
         raise ModelFileError(f"not a readable gradplay .npz file ({type(e).__name__}: "

@@ -371,13 +371,18 @@ def live_view() -> None:
     started = time.perf_counter()
     limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
     held, sent = [], ss.seq                   # frames made, not sent yet; the last seq sent
+
+    def flush() -> None:
+        """Send the frames held, as one message."""
+        nonlocal held, sent
+        if held:
+            send(slot, held)
+            held, sent = [], ss.seq
     while ss.running and time.perf_counter() - started < limit:
         speed = ss.w_speed
         behind = ss.seq - drawn() >= WINDOW
         if behind and speed != FAST:          # wait for the browser (or a click)
-            if held:
-                send(slot, held)
-                held, sent = [], ss.seq
+            flush()
             if live_trainer.stop_waiting():
                 break
             time.sleep(FRAME_SECONDS / 4)
@@ -396,14 +401,12 @@ def live_view() -> None:
         # painting a frame: frames wait while the browser is still drawing the
         # last message, and go together (up to BUNDLE) when it has. A quick
         # browser gets them one by one; a busy one, fewer and larger messages.
-        if held and (speed == FAST or len(held) >= BUNDLE or drawn() >= sent):
-            send(slot, held)
-            held, sent = [], ss.seq
+        if speed == FAST or len(held) >= BUNDLE or drawn() >= sent:
+            flush()
         rest = FRAME_SECONDS - (time.perf_counter() - t0)
         if rest > 0 and speed != FAST:
             time.sleep(rest)
-    if held:
-        send(slot, held)
+    flush()
 
 
 live_view()

@@ -19,10 +19,11 @@ browser as a Uint8Array, no base64. The style is not isolated
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
-import json
+from gradplay.viz.frames import bundle
 
 __all__ = ["mount", "send", "latest_event", "stop_waiting", "source", "HEIGHT"]
 
@@ -72,7 +73,6 @@ def mount(*, key: str = "gp-live", on_drawn=None, on_edit=None, on_features=None
 def send(frames: list[bytes]) -> None:
     """Deliver frames (bytes from ``viz.frames.build_frame``) to the renderer in
     one message; it shows them 1/30 s apart (``viz.frames.bundle``)."""
-    from gradplay.viz.frames import bundle
     _carrier()(data=bundle(frames), height="content")
 
 
