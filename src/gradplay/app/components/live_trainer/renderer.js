@@ -261,7 +261,7 @@ export function createRenderer(host, options = {}) {
         if (input) {
           el("span", "gp-name", box).textContent = input.label;
           box.setAttribute("data-active", String(unit >= 0));
-          if (input.name && options.onFeatures && !(h.meta.hide || []).includes("features")) {
+          if (input.name && options.onFeatures && !hidden("features")) {
             box.classList.add("gp-toggle");
             box.title = unit >= 0 ? "click to stop using this feature" : "click to feed this feature to the network";
             box.addEventListener("click", () => toggleFeature(input.name));
@@ -399,30 +399,37 @@ export function createRenderer(host, options = {}) {
     return [(x - x0) / (x1 - x0) * side, (y1 - y) / (y1 - y0) * side];
   }
 
+  /** The map the big plot shows for a hovered node, {codes, text, id}, or null (the output). */
+  function focusedMap(f, focus) {
+    if (!focus) return null;
+    if (focus.j < 0) {                                  // a feature the network does not read
+      const codes = featureMap(focus.k);
+      if (!codes) return null;
+      const [lo, hi] = state.statics.feature_ranges[focus.k];
+      return { codes, id: `feature-${f.h.features.names[focus.k]}`,
+        text: `showing feature ${f.h.features.labels[focus.k]}, not used` +
+          (hidden("features") ? "" : " (click it to use it)") + `: ${fmt(lo, 2)} to ${fmt(hi, 2)}` };
+    }
+    const layer = f.h.layers[focus.l];
+    if (focus.j >= layer.shown) return null;
+    const [lo, hi] = layer.ranges[focus.j];
+    return { codes: f.map(focus.l, focus.j), id: `${focus.l}-${focus.j}`,
+      text: focus.l === 0
+        ? `showing input ${layer.names ? layer.names[focus.j] : focus.j + 1} over the plane (${fmt(lo, 2)} to ${fmt(hi, 2)})`
+        : `showing layer ${focus.l} unit ${focus.j + 1} (${layer.activation}, ${fmt(lo, 2)} to ${fmt(hi, 2)})` };
+  }
+
   function paintBoundary() {
     const f = state.frame;
     if (!f) return;
-    const discrete = discBox.checked, focus = state.focus;
+    const discrete = discBox.checked, focused = focusedMap(f, state.focus);
     let res, img;
-    const unused = focus && focus.j < 0 ? featureMap(focus.k) : null;
-    if (unused) {
+    if (focused) {
       res = f.h.map_res;
       img = gctx.createImageData(res, res);
-      paintCodes(img, unused, false);
-      const [lo, hi] = state.statics.feature_ranges[focus.k];
-      setText(focusEl, `showing feature ${f.h.features.labels[focus.k]}, not used` +
-        (hidden("features") ? "" : " (click it to use it)") + `: ${fmt(lo, 2)} to ${fmt(hi, 2)}`);
-      focusEl.setAttribute("data-focus", `feature-${f.h.features.names[focus.k]}`);
-    } else if (focus && focus.j >= 0 && focus.j < f.h.layers[focus.l].shown) {
-      res = f.h.map_res;
-      img = gctx.createImageData(res, res);
-      paintCodes(img, f.map(focus.l, focus.j), false);
-      const layer = f.h.layers[focus.l];
-      const [lo, hi] = layer.ranges[focus.j];
-      setText(focusEl, focus.l === 0
-        ? `showing input ${layer.names ? layer.names[focus.j] : focus.j + 1} over the plane (${fmt(lo, 2)} to ${fmt(hi, 2)})`
-        : `showing layer ${focus.l} unit ${focus.j + 1} (${layer.activation}, ${fmt(lo, 2)} to ${fmt(hi, 2)})`);
-      focusEl.setAttribute("data-focus", `${focus.l}-${focus.j}`);
+      paintCodes(img, focused.codes, false);
+      setText(focusEl, focused.text);
+      focusEl.setAttribute("data-focus", focused.id);
     } else {
       const b = f.h.boundary;
       res = b.res;
