@@ -98,6 +98,8 @@ def test_regression_shows_r2_and_a_value_map(server, open_page, tmp_path):
 
 def test_regenerate_draws_new_points_and_display_options_live_in_the_link(server, open_page):
     page = open_page(f"{server}/train?dataset=moons&data_seed=5&discretize=true&show_test=false")
+    # the checkboxes follow the link once the first frame (which carries them) is drawn
+    page.wait_for_selector(".gp-live[data-seq]")
     assert page.locator('[data-testid="gp-discretize"]').is_checked()
     assert not page.locator('[data-testid="gp-show-test"]').is_checked()
     page.locator('[data-testid="gp-show-test"]').check()
