@@ -166,6 +166,29 @@ def test_downloads_gradient_view_hover_focus_and_editing_a_weight(server, open_p
     assert "w = 2.5000" in page.locator('[data-testid="gp-edge-0-1-2"] title').text_content()
 
 
+def test_weights_set_while_training_runs_are_never_lost(server, open_page):
+    """Each click's event is told again with every acknowledgement until a frame
+    confirms it: Streamlit keeps only the newest value a component sent, and the
+    renderer acknowledges frames all the time while training runs."""
+    page = open_page(f"{server}/train?{URL_QUERY.replace('adam', 'sgd').replace('0.03', '0.00001')}")
+    click(page, "▶ Play")
+    edge = page.locator('[data-testid="gp-edge-0-1-2"]')
+    box = page.locator('[data-testid="gp-edit-input"]')
+    for k, value in enumerate((1.5, -2.25, 3.0, 0.75, -1.0)):
+        wait_epoch(page, f"e >= {10 * (k + 1)}")          # frames and acknowledgements flow
+        edge.dispatch_event("click")                       # (lines cross: no pointer hit-test)
+        box.fill(str(value))
+        box.press("Enter")
+        # with a learning rate of 1e-5 the weight stays at its new value to 4 decimals
+        page.wait_for_function("""v => {
+          const line = document.querySelector('[data-testid="gp-edge-0-1-2"]');
+          line.dispatchEvent(new MouseEvent("mouseenter"));
+          return line.querySelector("title").textContent.startsWith("w = " + v + " ");
+        }""", arg=f"{value:.4f}", timeout=10_000)
+    assert page.get_by_role("button", name="⏸ Pause").is_visible()   # it never stopped
+    assert "new network" not in page.content()
+
+
 def test_an_uploaded_csv_trains(server, open_page, tmp_path):
     rng = np.random.default_rng(0)
     rows = ["x1,x2,label"] + [f"{a:.4f},{b:.4f},{int(a * a + b * b < 1)}"

@@ -6,14 +6,14 @@ reproduces the run). The picture is one browser-side renderer
 (``viz.frames``); ``app.live.LiveSession`` does the training.
 
 The frame loop runs inside a fragment. Each frame trains for a bounded time.
-Frames travel in messages of one or more (the browser shows them 1/30 s
-apart): a message goes when the browser has drawn the last one, so a quick
-browser gets frames one by one and a busy one gets fewer, larger messages.
-The browser says when it has drawn a message, and the server never has more
-than ``WINDOW`` frames on their way, so nothing piles up when the machine is
-busy. A fragment run ends after ``RUN_SECONDS``; the next one starts at once
-(and lets clicks on the network through). Buttons outside the fragment
-interrupt it at once.
+Frames travel in messages of several (the browser shows them 1/30 s apart):
+a message goes when the browser has drawn the last one and ``MIN_BUNDLE``
+frames are ready, so a busy browser gets fewer, larger messages. The browser
+says when it has drawn a message, and the server never has more than
+``WINDOW`` frames on their way, so nothing piles up when the machine is busy.
+One fragment run streams for as long as the browser keeps answering: a new
+run costs the browser an update of the whole page. A click on the network,
+a setting or Pause ends the run at once (``run_must_end``).
 """
 
 import time
@@ -32,11 +32,12 @@ from gradplay.functional import ACTIVATIONS, OUTPUTS
 from gradplay.nets import ENGINES, INITS
 from gradplay.optim import OPTIMIZERS, SCHEDULES
 
-WINDOW = 8                 # frames made and not yet drawn, at most
+WINDOW = 12                # frames made and not yet drawn, at most
 FRAME_SECONDS = 1 / 30     # frames are at least this far apart
-RUN_SECONDS = 0.5          # one fragment run streams for this long at most,
-RUN_SECONDS_FAST = 1.0     # and at max speed (fewer pauses between runs)
-BUNDLE = 8                 # frames per message at most, shown 1/30 s apart (see live_view)
+BUNDLE = 8                 # frames per message at most, shown 1/30 s apart (see live_view),
+MIN_BUNDLE = 4             # and at least, while training runs on
+QUIET_SECONDS = 1.0        # a fragment run ends when the browser has said nothing new for this long,
+RUN_SECONDS = 60.0         # and after this long in any case
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PAGE_KEYS = ("speed", "stop")   # the page's own URL keys, beside RunConfig's fields
 ss = st.session_state
@@ -63,6 +64,7 @@ if "w_dataset" not in ss:
     ss.hide, hide_notes = parse_hide(st.query_params.get_all("hide"))   # classroom mode
     ss.url_notes = notes + hide_notes
     ss.running, ss.seq, ss.acked = False, 0, {}
+    ss.heard = {}                             # the last number of each renderer event applied
 
 
 def shown(name: str) -> bool:
@@ -231,27 +233,29 @@ def on_features() -> None:
     """A click on an input node: the network's features from now on (a new run).
     Like ``on_view`` it only writes the setting: ``live_view`` sees ``page_inputs``
     change and reruns the page, which applies it."""
-    try:
-        ss.w_features = list(check_features(ss["gp-live"].features))
-    except (TypeError, ValueError) as e:
-        ss.edit_error = str(e)
+    for names in live_trainer.news(ss.heard, "features", ss["gp-live"].features)[-1:]:
+        try:
+            ss.w_features = list(check_features(names))
+        except (TypeError, ValueError) as e:
+            ss.edit_error = str(e)
 
 
 def on_view() -> None:
     """Discretize / show test data flipped in the renderer: into the settings (and the URL)."""
-    view = ss["gp-live"].view
-    if isinstance(view, dict):
-        ss.w_discretize = bool(view.get("discretize", ss.w_discretize))
-        ss.w_show_test = bool(view.get("show_test", ss.w_show_test))
+    for view in live_trainer.news(ss.heard, "view", ss["gp-live"].view)[-1:]:
+        if isinstance(view, dict):
+            ss.w_discretize = bool(view.get("discretize", ss.w_discretize))
+            ss.w_show_test = bool(view.get("show_test", ss.w_show_test))
 
 
 def on_edit() -> None:
-    edit = ss["gp-live"].edit
-    try:
-        ss.live.set_weight(int(edit["layer"]), int(edit["i"]), int(edit["j"]),
-                           float(edit["value"]))
-    except (TypeError, KeyError, ValueError) as e:
-        ss.edit_error = str(e)
+    """Weights set by clicks, in the order they were made (each one once)."""
+    for edit in live_trainer.news(ss.heard, "edit", ss["gp-live"].edit):
+        try:
+            ss.live.set_weight(int(edit["layer"]), int(edit["i"]), int(edit["j"]),
+                               float(edit["value"]))
+        except (TypeError, KeyError, ValueError) as e:
+            ss.edit_error = str(e)
 
 
 st.html("<style>.block-container{padding-top:3.9rem;padding-bottom:0}"
@@ -318,7 +322,8 @@ def frame(more: bool) -> bytes:
     same_run = acked.get("run") == sess.run_id
     ss.seq += 1
     return sess.frame(seq=ss.seq, since_epoch=acked.get("epoch", -1) if same_run else -1,
-                      static=acked.get("statics") != sess.run_id, more=more, meta=VIEW_META)
+                      static=acked.get("statics") != sess.run_id, more=more,
+                      meta={**VIEW_META, "heard": dict(ss.heard)})
 
 
 def send(slot, frames: list) -> None:
@@ -357,6 +362,25 @@ VIEW_META = {"view": {"discretize": cfg.discretize, "show_test": cfg.show_test},
              "hide": list(ss.hide)}
 
 
+def run_must_end() -> bool:
+    """Whether the browser has asked for something only a new run does.
+
+    That is a rerun of the whole page (Pause, a setting, the page closed), a
+    click on the renderer (a weight, an input feature, a display option: their
+    callbacks run when the fragment runs again), or a widget's value changed
+    within the frame loop's own rerun (see ``page_inputs``). The browser's
+    acknowledgements are read by the loop itself and do not count. Anything
+    else lets the run go on: each new run costs the browser an update of the
+    whole page, several times the cost of painting a frame."""
+    if live_trainer.stop_waiting() or live_trainer.pending_events("gp-live") - {"drawn"}:
+        return True
+    widgets = live_trainer.widget_values()
+    if widgets is None or widgets == ss.widgets_seen:
+        return False
+    ss.widgets_seen = widgets                 # (None seen: a request was already waiting)
+    return True
+
+
 @st.fragment
 def live_view() -> None:
     if ss.get("page_inputs") != page_inputs():   # a change outside came as a frame-loop rerun
@@ -368,9 +392,8 @@ def live_view() -> None:
     if not ss.running:
         send(slot, [frame(more=False)])
         return
-    started = time.perf_counter()
-    limit = RUN_SECONDS_FAST if ss.w_speed == FAST else RUN_SECONDS
-    held, sent = [], ss.seq                   # frames made, not sent yet; the last seq sent
+    started = heard = time.perf_counter()
+    held, sent, last_drawn = [], ss.seq, drawn()   # frames made, not sent yet; the last seq sent
 
     def flush() -> None:
         """Send the frames held, as one message."""
@@ -378,13 +401,19 @@ def live_view() -> None:
         if held:
             send(slot, held)
             held, sent = [], ss.seq
-    while ss.running and time.perf_counter() - started < limit:
+    ss.widgets_seen = live_trainer.widget_values(pending=False)   # what this run started from
+    while ss.running:
+        now = time.perf_counter()
+        if drawn() != last_drawn:
+            heard, last_drawn = now, drawn()
+        # One run streams while the browser answers (AppTest, or a page gone
+        # quiet, ends it); clicks and settings end it at once.
+        if now - heard > QUIET_SECONDS or now - started > RUN_SECONDS or run_must_end():
+            break
         speed = ss.w_speed
-        behind = ss.seq - drawn() >= WINDOW
+        behind = ss.seq - last_drawn >= WINDOW
         if behind and speed != FAST:          # wait for the browser (or a click)
             flush()
-            if live_trainer.stop_waiting():
-                break
             time.sleep(FRAME_SECONDS / 4)
             continue
         t0 = time.perf_counter()
@@ -397,11 +426,11 @@ def live_view() -> None:
             st.rerun()                        # the whole page: Play comes back
         if not behind:                        # at max speed training goes on meanwhile
             held.append(frame(more=True))
-        # A message costs the browser a page update, several times the cost of
-        # painting a frame: frames wait while the browser is still drawing the
-        # last message, and go together (up to BUNDLE) when it has. A quick
-        # browser gets them one by one; a busy one, fewer and larger messages.
-        if speed == FAST or len(held) >= BUNDLE or drawn() >= sent:
+        # A message costs the browser an update of the page, several times the
+        # cost of painting a frame: frames wait while the browser is still
+        # drawing the last message, and go together (MIN_BUNDLE to BUNDLE) when
+        # it has. At max speed a frame holds many epochs: it goes at once.
+        if speed == FAST or len(held) >= BUNDLE or (drawn() >= sent and len(held) >= MIN_BUNDLE):
             flush()
         rest = FRAME_SECONDS - (time.perf_counter() - t0)
         if rest > 0 and speed != FAST:

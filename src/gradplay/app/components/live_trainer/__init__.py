@@ -25,12 +25,14 @@ from pathlib import Path
 
 from gradplay.viz.frames import bundle
 
-__all__ = ["mount", "send", "latest_event", "stop_waiting", "source", "HEIGHT"]
+__all__ = ["mount", "send", "latest_event", "pending_events", "widget_values", "news",
+           "stop_waiting", "source", "HEIGHT"]
 
 HERE = Path(__file__).parent
 HEIGHT = 500          # pixels: the renderer's fixed height (fits 1280x720 with the controls)
 NAME = "gradplay.live_trainer"
 CARRIER = "gradplay.live_carrier"
+_TRIGGERS = {"trigger_value", "string_trigger_value", "json_trigger_value", "chat_input_value"}
 
 
 @lru_cache(maxsize=1)
@@ -96,24 +98,68 @@ def _requests():
         return None
 
 
-def latest_event(key: str, event: str):
-    """The newest value of trigger ``event`` of the element ``key`` that the
-    browser has sent during this script run, or None (see ``_requests``)."""
-    pending = getattr(_requests(), "_rerun_data", None)
-    widgets = getattr(getattr(pending, "widget_states", None), "widgets", ())
+def _state(requests) -> str | None:
+    """CONTINUE (nothing asked), RERUN (a rerun is waiting) or STOP."""
+    return getattr(getattr(requests, "_state", None), "value", None)
+
+
+def _pending():
+    """The rerun the browser has asked for during this script run, or None.
+    (Once a run starts, Streamlit keeps the request it came from there too.)"""
+    requests = _requests()
+    return getattr(requests, "_rerun_data", None) if _state(requests) == "RERUN" else None
+
+
+def _widgets(pending) -> tuple:
+    return tuple(getattr(getattr(pending, "widget_states", None), "widgets", ()))
+
+
+def _payloads(key: str) -> list:
+    """The trigger payloads ({"event": name, "value": ...}) of element ``key``
+    waiting in the pending rerun, oldest first."""
     # the trigger widget of element "…-<key>" is "$$STREAMLIT_INTERNAL_KEY_…-<key>__events";
     # its value: a JSON list of {"event": name, "value": ...}
     suffix = f"-{key}__events"
-    for w in widgets:
+    for w in _widgets(_pending()):
         if w.id.endswith(suffix) and w.WhichOneof("value") == "json_trigger_value":
             try:
                 payloads = json.loads(w.json_trigger_value)
             except ValueError:
-                return None
-            for p in payloads if isinstance(payloads, list) else [payloads]:
-                if isinstance(p, dict) and p.get("event") == event:
-                    return p.get("value")
-    return None
+                return []
+            payloads = payloads if isinstance(payloads, list) else [payloads]
+            return [p for p in payloads if isinstance(p, dict)]
+    return []
+
+
+def latest_event(key: str, event: str):
+    """The newest value of trigger ``event`` of the element ``key`` that the
+    browser has sent during this script run, or None (see ``_requests``)."""
+    values = [p.get("value") for p in _payloads(key) if p.get("event") == event]
+    return values[-1] if values else None
+
+
+def pending_events(key: str) -> set[str]:
+    """The names of the triggers of element ``key`` waiting for the next run."""
+    return {str(p.get("event")) for p in _payloads(key)}
+
+
+def widget_values(pending: bool = True) -> bytes | None:
+    """The values of the page's widgets, as bytes that compare equal when no
+    value changed (triggers left out: they fire once): in the rerun the
+    browser has asked for, or (``pending=False``) in the request this run
+    came from. None when there is no such request.
+
+    The browser sends every widget's value with each rerun it asks for, so a
+    slider moved while the frame loop runs shows here, even inside the loop's
+    own rerun (see ``views/train.py``)."""
+    requests = _requests()
+    if (_state(requests) == "RERUN") != pending:
+        return None
+    rerun = getattr(requests, "_rerun_data", None)
+    if rerun is None:
+        return None
+    return b"".join(sorted(w.SerializeToString(deterministic=True) for w in _widgets(rerun)
+                           if w.WhichOneof("value") not in _TRIGGERS))
 
 
 def stop_waiting() -> bool:
@@ -122,12 +168,28 @@ def stop_waiting() -> bool:
     stop (the page closed). Reruns of the fragment itself (acknowledgements,
     edits) wait for the run to end and do not count (see ``_requests``)."""
     requests = _requests()
-    state = getattr(getattr(requests, "_state", None), "value", None)
-    if state == "STOP":
+    if _state(requests) == "STOP":
         return True
-    pending = getattr(requests, "_rerun_data", None)
-    return state == "RERUN" and pending is not None and \
+    pending = _pending()
+    return pending is not None and \
         (not pending.fragment_id_queue or bool(pending.is_fragment_scoped_rerun))
+
+
+def news(heard: dict, name: str, events) -> list:
+    """The values of renderer events ``name`` not applied yet, oldest first,
+    and ``heard[name]`` moved to the newest.
+
+    The renderer numbers each click's event and tells it again with every
+    acknowledgement until a frame's ``meta["heard"]`` confirms it (Streamlit
+    keeps only the newest trigger value a component sent before the next run,
+    so one told once could be lost). ``events`` is one ``{"n", "value"}`` or
+    a list of them (edits: each one counts); anything malformed is ignored."""
+    events = events if isinstance(events, list) else [events]
+    fresh = [e for e in events if isinstance(e, dict) and isinstance(e.get("n"), int)
+             and e["n"] > heard.get(name, 0)]
+    if fresh:
+        heard[name] = max(e["n"] for e in fresh)
+    return [e.get("value") for e in sorted(fresh, key=lambda e: e["n"])]
 
 
 def _ignore() -> None:

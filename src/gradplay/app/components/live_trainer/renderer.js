@@ -12,9 +12,14 @@
 // to show. onDrawn({seq, epoch, run}) is called once the last frame of a
 // message that asks for more (frame.more) is on screen: the host then sends
 // the next message. A frame that asks for no more (Pause) is shown at once.
-// onEdit({layer, i, j, value}) is a click-to-set weight (i = -1: a bias).
-// onFeatures([names]) is a click on an input node: the features to use now.
-// onView({discretize, show_test}) is a flip of the two display options.
+// onEdit([{n, value: {layer, i, j, value}}, ...]) are clicks-to-set a weight
+// (i = -1: a bias). onFeatures({n, value: [names]}) is a click on an input
+// node: the features to use now. onView({n, value: {discretize, show_test}})
+// is a flip of the two display options. Each such event has a number n and is
+// told again with every onDrawn until a frame says the server has heard it
+// (frame meta "heard": {edit, features, view}, the last n of each): a host may
+// lose an event (Streamlit keeps only the newest value a component sent before
+// the next run), and a click must never be lost.
 // Nothing is created twice: the canvases and nodes live as long as the
 // renderer and are repainted in place.
 
@@ -178,7 +183,7 @@ export function createRenderer(host, options = {}) {
     lab.appendChild(document.createTextNode(" " + text));
     box.addEventListener("change", () => {
       repaint();
-      if (options.onView) options.onView({ discretize: discBox.checked, show_test: testBox.checked });
+      tell("view", { discretize: discBox.checked, show_test: testBox.checked });
     });
     return box;
   }
@@ -199,6 +204,28 @@ export function createRenderer(host, options = {}) {
 
   /** Whether the page hides a control (classroom mode): its lever here is off too. */
   function hidden(name) { const m = state.frame && state.frame.h.meta; return !!(m && m.hide && m.hide.includes(name)); }
+
+  // ---------------------------------------------------------------- events the server must hear
+  const unheard = { n: Date.now(), edit: [], features: null, view: null };   // n: numbers only grow
+  const HANDLERS = { edit: "onEdit", features: "onFeatures", view: "onView" };
+  /** Tell the host of a click (see the top of this file): now, and with every
+   * acknowledgement until a frame confirms it. Edits are kept in a list (each
+   * one counts); a newer features or view event replaces the older one. */
+  function tell(name, value) {
+    const ev = { n: ++unheard.n, value };
+    if (name === "edit") unheard.edit.push(ev); else unheard[name] = ev;
+    retell(name);
+  }
+  function retell(name) {
+    const handler = options[HANDLERS[name]], ev = unheard[name];
+    if (handler && ev && (name !== "edit" || ev.length)) handler(ev);
+  }
+  /** The events a frame says the server has heard are not told again. */
+  function heard(h) {
+    const got = (h.meta && h.meta.heard) || {};
+    unheard.edit = unheard.edit.filter((e) => e.n > (got.edit || 0));
+    for (const name of ["features", "view"]) if (unheard[name] && unheard[name].n <= (got[name] || 0)) unheard[name] = null;
+  }
 
   function setMode(mode) {
     state.mode = mode;
@@ -226,7 +253,7 @@ export function createRenderer(host, options = {}) {
     const on = new Set(fs.active);
     if (on.has(name)) on.delete(name); else on.add(name);
     if (on.size === 0) return;
-    options.onFeatures(fs.names.filter((n) => on.has(n)));
+    tell("features", fs.names.filter((n) => on.has(n)));
   }
 
   function buildLayout(h) {
@@ -334,7 +361,7 @@ export function createRenderer(host, options = {}) {
     if (ev.key === "Escape") { editor.style.display = "none"; state.edit = null; }
     if (ev.key !== "Enter" || !state.edit) return;
     const value = parseFloat(editInput.value);
-    if (isFinite(value)) options.onEdit({ ...state.edit, value });
+    if (isFinite(value)) tell("edit", { ...state.edit, value });
     editor.style.display = "none"; state.edit = null;
   });
 
@@ -596,6 +623,7 @@ export function createRenderer(host, options = {}) {
       test_x: frame.blobs.test_x, test_y: frame.blobs.test_y,
       feature_maps: frame.blobs.feature_maps, feature_ranges: h.feature_ranges };
     syncView(h.meta || {});
+    heard(h);
     appendRows(h, frame.blobs.rows);
     state.frame = accept(frame);
     return true;
@@ -611,6 +639,7 @@ export function createRenderer(host, options = {}) {
     if (h.more && options.onDrawn && last) {
       const ack = { seq: h.seq, epoch: state.partial ? -1 : state.lastEpoch, run: h.run,
         statics: state.statics ? state.statics.run : null };
+      Object.keys(HANDLERS).forEach(retell);       // with the ack: one message to the host
       options.onDrawn(ack);
       // if the next frame never comes (a lost request), ask again
       let tries = 0;
