@@ -178,8 +178,10 @@ def pause_profile(browser, base: str, proc) -> tuple[list, float]:
     shares, last, play = [], (start, group_cpu(proc)), None
     for k in range(1, 13):
         while time.perf_counter() < start + 0.25 * k:
+            # (a faded, stale Play left from an earlier run does not count)
             if play is None and page.evaluate("() => [...document.querySelectorAll('button')]"
-                                              ".some(b => b.innerText.includes('Play'))"):
+                                              ".some(b => b.innerText.includes('Play') && "
+                                              "!b.closest('[data-stale=\"true\"]'))"):
                 play = time.perf_counter() - start
             time.sleep(0.02)
         now = (time.perf_counter(), group_cpu(proc))

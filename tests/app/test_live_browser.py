@@ -79,6 +79,8 @@ def test_play_pause_step_reset_and_a_learning_rate_change(server, open_page, tmp
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, hook
     pause = page.get_by_role("button", name="⏸ Pause").bounding_box()
     assert pause["y"] + pause["height"] <= 720
+    # Play is gone, not left faded below Pause (the run Play started has ended)
+    assert page.get_by_role("button", name="▶ Play").count() == 0
     assert page.locator('[data-testid="gp-network"] [data-testid^="gp-node-"]').count() == \
         6 + 4 + 1
     inputs = page.locator('[data-testid="gp-network"] [data-testid^="gp-input-"]')

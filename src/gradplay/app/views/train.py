@@ -37,7 +37,8 @@ FRAME_SECONDS = 1 / 30     # frames are at least this far apart
 BUNDLE = 8                 # frames per message at most, shown 1/30 s apart (see live_view),
 MIN_BUNDLE = 4             # and at least, while training runs on
 QUIET_SECONDS = 1.0        # a fragment run ends when the browser has said nothing new for this long,
-RUN_SECONDS = 60.0         # and after this long in any case
+RUN_SECONDS = 60.0         # and after this long in any case;
+PAGE_RUN_SECONDS = 0.5     # a run of the whole page, after this long (see live_view)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PAGE_KEYS = ("speed", "stop")   # the page's own URL keys, beside RunConfig's fields
 ss = st.session_state
@@ -383,6 +384,7 @@ def run_must_end() -> bool:
 
 @st.fragment
 def live_view() -> None:
+    page_run = ss.pop("page_run", False)
     if ss.get("page_inputs") != page_inputs():   # a change outside came as a frame-loop rerun
         st.rerun()                            # (see page_inputs): the whole page applies it
     live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit,
@@ -392,6 +394,10 @@ def live_view() -> None:
     if not ss.running:
         send(slot, [frame(more=False)])
         return
+    # A run of the whole page (Play, a setting) streams briefly and ends, so the
+    # page below is drawn and the elements it replaced (Play) are gone: Streamlit
+    # shows them, faded, until the run ends. The loop's own reruns go on.
+    limit = PAGE_RUN_SECONDS if page_run else RUN_SECONDS
     started = heard = time.perf_counter()
     held, sent, last_drawn = [], ss.seq, drawn()   # frames made, not sent yet; the last seq sent
 
@@ -408,7 +414,7 @@ def live_view() -> None:
             heard, last_drawn = now, drawn()
         # One run streams while the browser answers (AppTest, or a page gone
         # quiet, ends it); clicks and settings end it at once.
-        if now - heard > QUIET_SECONDS or now - started > RUN_SECONDS or run_must_end():
+        if now - heard > QUIET_SECONDS or now - started > limit or run_must_end():
             break
         speed = ss.w_speed
         behind = ss.seq - last_drawn >= WINDOW
@@ -438,6 +444,7 @@ def live_view() -> None:
     flush()
 
 
+ss.page_run = True                            # (live_view: this run is the whole page's)
 live_view()
 
 if shown("compare"):
