@@ -66,6 +66,51 @@ def test_an_input_node_click_switches_its_feature_and_starts_a_new_network(
     assert page.locator('[data-testid^="gp-input-"][data-active="true"]').count() == 1
 
 
+RECORD = """() => {                       // each change of the run, its features and data seed
+  const seen = window.__seen = [];
+  setInterval(() => {
+    const q = new URLSearchParams(location.search);
+    const now = [document.querySelector("[data-run]").getAttribute("data-run"),
+                 q.get("features"), q.get("data_seed")].join(" ");
+    if (seen[seen.length - 1] !== now) seen.push(now);
+  }, 5);
+}"""
+
+
+def test_levers_pulled_while_training_runs_apply_once(server, open_page):
+    """While training runs the browser sends requests all the time; one sent
+    before it heard of a click would carry the old value of the control the
+    click set (see ``set_control`` in views/train.py). The run must change
+    once per click, never back and forth."""
+    page = open_page(f"{server}/train?dataset=circles&hidden=4&features=x1,x2&data_seed=1")
+    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_role("button", name="⏸ Pause").wait_for(timeout=30_000)
+    page.wait_for_function("() => Number(document.querySelector('[data-testid=gp-epoch]')"
+                           ".textContent) >= 10")
+    page.evaluate(RECORD)
+    levers = [lambda: page.locator('[data-testid="gp-input-x1sq"]').dispatch_event("click"),
+              lambda: page.get_by_role("button", name="Regenerate data").click(),
+              lambda: page.locator('[data-testid="gp-input-x1"]').dispatch_event("click")]
+    for pull in levers:
+        run = page.locator("[data-run]").get_attribute("data-run")
+        pull()
+        page.wait_for_function(f"() => document.querySelector('[data-run]')"
+                               f".getAttribute('data-run') !== {run!r}", timeout=20_000)
+        # 30 frames into the new network, the page has heard every request sent meanwhile
+        page.wait_for_function("() => Number(document.querySelector('[data-testid=gp-epoch]')"
+                               ".textContent) >= 30", timeout=20_000)
+    seen = [line.split() for line in page.evaluate("() => window.__seen")]
+
+    def changes(column: int) -> list:
+        """The values one column took, in order (repeats while others changed, once)."""
+        values = [row[column] for row in seen]
+        return [v for k, v in enumerate(values) if k == 0 or values[k - 1] != v]
+    assert changes(1) == ["x1,x2", "x1,x2,x1sq", "x2,x1sq"], seen
+    assert len(changes(2)) == 2 and changes(2)[0] == "1", seen   # Regenerate: one new seed
+    assert len(changes(0)) == 4 == len(set(changes(0))), seen    # one new network per lever
+    assert page.get_by_role("button", name="⏸ Pause").is_visible()
+
+
 def test_classroom_mode_locks_the_input_nodes(server, open_page):
     page = open_page(f"{server}/train?dataset=circles&hidden=0&hide=features")
     page.locator('[data-testid="gp-input-x1sq"]').click()

@@ -66,6 +66,31 @@ if "w_dataset" not in ss:
     ss.url_notes = notes + hide_notes
     ss.running, ss.seq, ss.acked = False, 0, {}
     ss.heard = {}                             # the last number of each renderer event applied
+    ss.held_controls = {}                     # see set_control
+
+
+def set_control(key: str, value) -> None:
+    """Set a sidebar control from the page (an input-node click, Regenerate).
+
+    The browser learns the new value from the next run of the whole page. A
+    request it sent before that (while training runs, it acknowledges frames
+    all the time) still carries the old value, and Streamlit would take it for
+    the user's: the network would flip back and forth. So the value is held
+    (``hold_controls``) until the browser has drawn a frame made after it."""
+    ss[key] = value
+    ss.held_controls[key] = (value, ss.seq + 1)
+
+
+def hold_controls() -> None:
+    """Undo what requests older than a ``set_control`` say about its control."""
+    for key, (value, seq) in list(ss.held_controls.items()):
+        if not ss.running or ss.acked.get("seq", 0) >= seq:
+            del ss.held_controls[key]         # the browser has it (or sends nothing meanwhile)
+        elif ss.get(key) != value:
+            ss[key] = value
+
+
+hold_controls()
 
 
 def shown(name: str) -> bool:
@@ -108,7 +133,8 @@ bar("data_seed").number_input("Data seed", 0, 2**31 - 1, key="w_data_seed")
 
 def regenerate_data() -> None:
     """New points from the same generator: a new data seed (a new run)."""
-    ss.w_data_seed = regenerate(ss.live.config if "live" in ss else RunConfig()).data_seed
+    set_control("w_data_seed",
+                regenerate(ss.live.config if "live" in ss else RunConfig()).data_seed)
 
 
 bar("regenerate").button("Regenerate data", key="regenerate", on_click=regenerate_data,
@@ -236,7 +262,7 @@ def on_features() -> None:
     change and reruns the page, which applies it."""
     for names in live_trainer.news(ss.heard, "features", ss["gp-live"].features)[-1:]:
         try:
-            ss.w_features = list(check_features(names))
+            set_control("w_features", list(check_features(names)))
         except (TypeError, ValueError) as e:
             ss.edit_error = str(e)
 
@@ -385,6 +411,7 @@ def run_must_end() -> bool:
 @st.fragment
 def live_view() -> None:
     page_run = ss.pop("page_run", False)
+    hold_controls()
     if ss.get("page_inputs") != page_inputs():   # a change outside came as a frame-loop rerun
         st.rerun()                            # (see page_inputs): the whole page applies it
     live_trainer.mount(key="gp-live", on_drawn=on_drawn, on_edit=on_edit,
