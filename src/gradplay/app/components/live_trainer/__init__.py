@@ -62,9 +62,12 @@ def mount(*, key: str = "gp-live", on_drawn=None, on_edit=None, on_features=None
     value from ``st.session_state[key]``:
 
     on_drawn: ``.drawn``, the browser has drawn a frame that asked for more;
-    on_edit: ``.edit``, a weight was set by a click ({layer, i, j, value});
-    on_features: ``.features``, an input node was clicked (the feature names now on);
-    on_view: ``.view``, a display option flipped ({discretize, show_test}).
+    on_edit: ``.edit``, weights set by clicks ([{n, value: {layer, i, j, value}}]);
+    on_features: ``.features``, an input node was clicked ({n, value: feature names now on});
+    on_view: ``.view``, a display option flipped ({n, value: {discretize, show_test}}).
+
+    The last three are numbered and sent again until a frame's meta
+    ``heard`` confirms them: read them with ``news``.
     """
     return _component()(key=key, data={"height": height}, height=height,
                         on_drawn_change=on_drawn or _ignore, on_edit_change=on_edit or _ignore,
@@ -85,11 +88,13 @@ def _requests():
     Streamlit applies the browser's messages only when the next run starts,
     and ends a run only at its next element. A frame loop inside a run reads
     them here instead: the acknowledgements (``latest_event``) so that it need
-    not end its run every few frames (each new run costs the browser a
-    re-render of the page), and Pause (``stop_waiting``) so that it stops in
-    the middle of a frame's training. If Streamlit's internals change shape,
-    both answer as if nothing were waiting: the loop then ends its runs as
-    Streamlit would, later.
+    not end its run to hear them (each new run costs the browser an update of
+    the whole page); clicks and changed widgets (``pending_events``,
+    ``widget_values``) so that it ends its run for them at once; and Pause
+    (``stop_waiting``) so that it stops in the middle of a frame's training.
+    If Streamlit's internals change shape, all of them answer as if nothing
+    were waiting: the loop then ends its run once the browser has been quiet
+    for a second, and the browser's requests start the next one.
     """
     try:
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
