@@ -425,7 +425,7 @@ def live_view() -> None:
     # page below is drawn and the elements it replaced (Play) are gone: Streamlit
     # shows them, faded, until the run ends. The loop's own reruns go on.
     limit = PAGE_RUN_SECONDS if page_run else RUN_SECONDS
-    started = heard = time.perf_counter()
+    started = answered = time.perf_counter()      # answered: when the browser last acked anew
     held, sent, last_drawn = [], ss.seq, drawn()   # frames made, not sent yet; the last seq sent
 
     def flush() -> None:
@@ -436,12 +436,12 @@ def live_view() -> None:
             held, sent = [], ss.seq
     ss.widgets_seen = live_trainer.widget_values(pending=False)   # what this run started from
     while ss.running:
-        now = time.perf_counter()
-        if drawn() != last_drawn:
-            heard, last_drawn = now, drawn()
+        now, seen = time.perf_counter(), drawn()
+        if seen != last_drawn:
+            answered, last_drawn = now, seen
         # One run streams while the browser answers (AppTest, or a page gone
         # quiet, ends it); clicks and settings end it at once.
-        if now - heard > QUIET_SECONDS or now - started > limit or run_must_end():
+        if now - answered > QUIET_SECONDS or now - started > limit or run_must_end():
             break
         speed = ss.w_speed
         behind = ss.seq - last_drawn >= WINDOW
