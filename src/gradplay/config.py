@@ -4,7 +4,7 @@
 A field's name is the same everywhere (nanoGPT's rule): the CLI flag
 (``--data-seed``), the URL query key (``data_seed``), the preset key and the
 config echoed by ``gradplay train --json``. What each field may hold is
-written once, in ``FIELDS`` (scikit-learn's declarative constraints), and
+written once, in ``FIELDS`` (with the rules of ``gradplay.rules``), and
 checked when a RunConfig is made::
 
     cfg, notes = RunConfig.from_query({"preset": "mlp-play", "epochs": "3000"})
@@ -21,16 +21,16 @@ regularisation rates (``L1_RATES``) and batch sizes (``BATCH_SIZES``), and
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .data import DATASETS, REGRESSION_DATASETS, Dataset, load
-from .features import FEATURES, RAW_FEATURES, check_features
+from .features import FEATURES, RAW_FEATURES
 from .functional import ACTIVATIONS, LOSSES, OUTPUTS, Head, head_for
 from .nets import ENGINES, INITS, Network, make_mlp
 from .optim import OPTIMIZERS, SCHEDULES, Optimizer, Schedule, make_optimizer
+from .rules import Flag, Interval, Names, OneOf, Sizes
 from .train import Trainer
 
 __all__ = ["RunConfig", "FIELDS", "PRESETS", "LESSONS", "Head", "head_for", "build_run", "Run",
@@ -42,122 +42,6 @@ MULTICLASS_DATASETS = ("spiral", "gaussians")   # the generators that take ``cla
 L1_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 # TensorFlow Playground's batch slider (1 to 30), larger sizes, and 0: the full batch
 BATCH_SIZES = (*range(1, 31), 32, 64, 128, 256, 0)
-
-
-# ---------------------------------------------------------------------- constraints
-class OneOf:
-    """A value from a fixed list."""
-
-    def __init__(self, *choices: str):
-        self.choices = tuple(choices)
-
-    def parse(self, text: str) -> str:
-        return self.check(text.strip())
-
-    def check(self, value):
-        if value not in self.choices:
-            raise ValueError(f"must be one of {', '.join(self.choices)}; got {str(value)[:40]!r}")
-        return value
-
-    def describe(self) -> str:
-        return f"one of {', '.join(self.choices)}"
-
-
-class Interval:
-    """A whole number or a finite float in [low, high] (or (low, high] when
-    ``open_low``)."""
-
-    def __init__(self, kind: type, low, high, open_low: bool = False):
-        self.kind, self.low, self.high, self.open_low = kind, low, high, open_low
-
-    def describe(self) -> str:
-        what = "a whole number" if self.kind is int else "a number"
-        low, high = (f"{v}" if self.kind is int else f"{v:g}" for v in (self.low, self.high))
-        return f"{what} in {'(' if self.open_low else '['}{low}, {high}]"
-
-    def parse(self, text: str):
-        try:
-            value = float(text.strip())
-            return self.check(int(value) if self.kind is int and value.is_integer() else value)
-        except ValueError:
-            raise ValueError(f"must be {self.describe()}; got {text[:40]!r}") from None
-
-    def check(self, value):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and math.isfinite(value) and (not self.open_low or value > self.low) \
-            and self.low <= value <= self.high \
-            and (self.kind is float or float(value).is_integer())
-        if not ok:
-            raise ValueError(f"must be {self.describe()}; got {str(value)[:40]!r}")
-        return self.kind(value)
-
-
-class Sizes:
-    """Hidden layer sizes like 8,8: up to ``max_layers`` whole numbers in
-    [1, max_units]; "0" (or nothing) is no hidden layer."""
-
-    def __init__(self, max_layers: int, max_units: int):
-        self.max_layers, self.max_units = max_layers, max_units
-
-    def describe(self) -> str:
-        return (f"0 to {self.max_layers} layer sizes like 8,8, each a whole number in "
-                f"[1, {self.max_units}] (0: no hidden layer)")
-
-    def parse(self, text: str) -> tuple:
-        parts = [p for p in text.replace(" ", "").split(",") if p]
-        if parts == ["0"]:
-            return ()
-        try:
-            return self.check(tuple(int(p) for p in parts))
-        except ValueError:
-            raise ValueError(f"must be {self.describe()}; got {text[:40]!r}") from None
-
-    def check(self, value) -> tuple:
-        value = tuple(value)
-        if len(value) > self.max_layers or any(
-                isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.max_units
-                for n in value):
-            raise ValueError(f"must be {self.describe()}; got {value!r}")
-        return value
-
-
-class Names:
-    """Input features like x1sq,x2sq: one or more names from FEATURES, kept in
-    the table's order (they are a set of toggles, as in TensorFlow Playground)."""
-
-    def describe(self) -> str:
-        return f"one or more of {','.join(FEATURES)}, comma-separated"
-
-    def parse(self, text: str) -> tuple:
-        return self.check([p for p in text.replace(" ", "").split(",") if p])
-
-    def check(self, value) -> tuple:
-        try:
-            names = check_features(tuple(dict.fromkeys(value)))   # a repeat counts once
-        except (TypeError, ValueError):
-            raise ValueError(f"must be {self.describe()}; got {str(value)[:60]!r}") from None
-        return tuple(n for n in FEATURES if n in names)
-
-
-class Flag:
-    """On or off: true/false (also 1/0, yes/no, on/off) in a URL or a flag."""
-
-    WORDS = {"true": True, "1": True, "yes": True, "on": True,
-             "false": False, "0": False, "no": False, "off": False}
-
-    def describe(self) -> str:
-        return "true or false"
-
-    def parse(self, text: str) -> bool:
-        try:
-            return self.WORDS[text.strip().lower()]
-        except KeyError:
-            raise ValueError(f"must be {self.describe()}; got {text[:40]!r}") from None
-
-    def check(self, value) -> bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"must be {self.describe()}; got {str(value)[:40]!r}")
-        return value
 
 
 @dataclass(frozen=True)
@@ -183,7 +67,7 @@ FIELDS: dict[str, Field] = {
     "data_seed": Field(Interval(int, 0, 2**32 - 1), "data", "seed of the data and its split"),
     "test_size": Field(Interval(float, 0.0, 0.9), "data", "share of points held out for test"),
     # model
-    "features": Field(Names(), "model", "what the network sees of a point (x1sq: x1 squared)"),
+    "features": Field(Names(FEATURES), "model", "what the network sees of a point (x1sq: x1 squared)"),
     "hidden": Field(Sizes(8, 256), "model", "hidden layer sizes, e.g. 8,8 (0: none)"),
     "activation": Field(OneOf(*ACTIVATIONS), "model", "hidden-layer activation"),
     "output": Field(OneOf("auto", *OUTPUTS), "model",
