@@ -233,42 +233,25 @@ def cmd_expr(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- app, bench
-# Streamlit settings for serving learners, not developers: "viewer" hides the
-# Deploy button, rerun and clear-cache from the toolbar; no usage statistics;
-# uploads capped a little above the CSV and model-file limits; no full garbage
-# collection after every script run (it cost the live trainer ~40 ms a frame)
-# and no file watcher (an installed app does not change).
-APP_OPTIONS = {"server.headless": True, "browser.gatherUsageStats": False,
-               "global.developmentMode": False, "client.toolbarMode": "viewer",
-               "server.maxUploadSize": 64, "runner.postScriptGC": False,
-               "server.fileWatcherType": "none"}
-
-
 def cmd_app(args: argparse.Namespace) -> int:
-    """Serve the playground from this process.
+    """Serve the playground from this process (``gradplay.app.server``).
 
-    Streamlit runs in-process (its bootstrap), not as a child: a SIGTERM or
-    SIGINT reaches the server itself, which stops and frees the port; SIGHUP
-    (a closed terminal) is turned into SIGTERM unless it is ignored (nohup).
-    A child process would be left serving, reparented to PID 1, when a
-    supervisor signals the parent.
+    Streamlit runs in-process, not as a child: a SIGTERM or SIGINT reaches
+    the server itself, which stops and frees the port; SIGHUP (a closed
+    terminal) is turned into SIGTERM unless it is ignored (nohup). A child
+    process would be left serving, reparented to PID 1, when a supervisor
+    signals the parent.
     """
     import signal
-    from pathlib import Path
     try:
-        from streamlit.web import bootstrap
+        from .app.server import serve
     except ImportError:
         raise UsageError("the web app needs Streamlit: pip install 'gradplay[app]'") from None
     _survive_closed_stdout()
     if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
         signal.signal(signal.SIGHUP, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
-    script = str(Path(__file__).parent / "app" / "Home.py")
     print(f"gradplay playground: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
-    # flag names as ``streamlit run`` passes them: dots become underscores
-    flags = {key.replace(".", "_"): value for key, value in
-             {**APP_OPTIONS, "server.address": args.host, "server.port": args.port}.items()}
-    bootstrap.load_config_options(flag_options=flags)
-    bootstrap.run(script, False, [], flags)
+    serve(args.host, args.port)
     return 0
 
 

@@ -11,8 +11,8 @@ Wire format (little-endian), one ``bytes`` object::
 
     b"GPF1" | uint32 n | n bytes of JSON header | zero padding to 8 bytes | blobs
 
-Several frames can travel in one message (``bundle``): each message costs the
-browser a Streamlit page update, which costs more than painting a frame.
+One frame is one binary message of the live channel (``gradplay.live``); the
+renderer's ``frame.js`` decodes it (a node test checks that both agree).
 
 ``header["blobs"]`` maps each blob's name to ``[offset, length, dtype]``,
 offsets counted from the start of the blob area. Grids travel as uint8
@@ -38,11 +38,10 @@ from .plots import grid_bounds
 
 __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_layers",
            "output_grid", "map_cells", "layer_maps", "feature_maps", "feature_header",
-           "network_numbers", "history_rows", "build_frame", "pack", "unpack", "bundle",
-           "unbundle", "finite_or_none", "MAX_POINTS"]
+           "network_numbers", "history_rows", "build_frame", "pack", "unpack",
+           "finite_or_none", "MAX_POINTS"]
 
 MAGIC = b"GPF1"
-BUNDLE_MAGIC = b"GPFS"      # several frames in one message (see ``bundle``)
 MAX_POINTS = 2000       # points drawn per split: a larger set is sampled evenly
 GRID_WORK = 80 * 80 * 25    # grid cells x units of one frame's forward pass, at most
 # The natural range of each activation's output; None: use the data's own range.
@@ -233,7 +232,8 @@ def _shown(n: int, most: int) -> list[int]:
 
 def network_numbers(model, grads) -> dict[str, np.ndarray]:
     """Weights, biases and the last step's gradients as flat float64 arrays
-    (float64: a diverging run's last finite weights may not fit a float32).
+    (``build_frame`` sends them as float32, clipped to float32's range: a
+    diverging run's last finite weights may not fit a float32).
 
     Layer l's W (fan_in, fan_out) is stored row-major (W[i, j]: from unit i to
     unit j), then the next layer's; biases likewise. ``grads``: [(dW, db), ...]
@@ -291,15 +291,16 @@ def _points(data, most: int = MAX_POINTS) -> dict[str, np.ndarray]:
 
 
 def build_frame(model, data, history, view: View, *, grads=None, since_epoch: int = -1,
-                seq: int = 0, run_id: str = "", static: bool = False, more: bool = False,
-                meta: dict | None = None) -> bytes:
+                seq: int = 0, run_id: str = "", static: bool = False,
+                meta: dict | None = None, extra: tuple | None = None) -> bytes:
     """One frame of a run, packed for the browser.
 
     since_epoch: the browser already has the history up to this epoch.
     static: include the data points and the geometry (the first frame of a
     run, or whenever the browser may not have them).
-    more: the browser should say when it has drawn this frame (the run goes on).
-    meta: small extra facts for the page (speed, status text), JSON-ready.
+    meta: small extra facts for the page (playing, speed), JSON-ready.
+    extra: (header part, blobs) to add, e.g. a picked example's numbers
+    (``live.focus``): the header part goes under ``"focus"``.
     """
     acts = grid_layers(model, view)
     head, blobs = output_grid(model, acts[-1], view)
@@ -313,7 +314,7 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
     blobs["rows"] = rows
     last = history.last() if len(history) else {}
     header = {
-        "seq": seq, "run": run_id, "more": more, "epoch": int(last.get("epoch", 0)),
+        "seq": seq, "run": run_id, "epoch": int(last.get("epoch", 0)),
         "since": since_epoch,
         "sizes": list(model.sizes), "activation": model.activation, "output": model.output,
         "boundary": head, "map_res": view.map_resolution, "scales": scales, "layers": layers,
@@ -322,6 +323,9 @@ def build_frame(model, data, history, view: View, *, grads=None, since_epoch: in
         "features": feature_header(model),
         "score": "r2" if data.is_regression else "accuracy",   # what rows' columns 3-4 hold
     }
+    if extra is not None:
+        header["focus"], more_blobs = extra
+        blobs.update(more_blobs)
     if static:
         blobs.update(_points(data))
         header["feature_ranges"], blobs["feature_maps"] = feature_maps(view)
@@ -363,30 +367,3 @@ def unpack(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     blobs = {name: np.frombuffer(payload[start + off:start + off + length], dtype=dtype)
              for name, (off, length, dtype) in header["blobs"].items()}
     return header, blobs
-
-
-def bundle(frames: list[bytes]) -> bytes:
-    """Several frames as one message; a single frame goes as it is::
-
-        b"GPFS" | uint32 count | count x uint32 length | padding to 8 | frames, each padded to 8
-    """
-    if len(frames) == 1:
-        return frames[0]
-    head = BUNDLE_MAGIC + struct.pack(f"<{1 + len(frames)}I", len(frames), *map(len, frames))
-    parts = [part + b"\0" * _pad8(len(part)) for part in (head, *frames)]
-    return b"".join(parts)
-
-
-def unbundle(payload: bytes) -> list[bytes]:
-    """The frames in a message: the inverse of ``bundle`` (the browser's
-    ``splitFrames`` does the same in JS)."""
-    if payload[:4] != BUNDLE_MAGIC:
-        return [payload]
-    (count,) = struct.unpack("<I", payload[4:8])
-    lengths = struct.unpack(f"<{count}I", payload[8:8 + 4 * count])
-    at = 8 + 4 * count + _pad8(8 + 4 * count)
-    frames = []
-    for n in lengths:
-        frames.append(payload[at:at + n])
-        at += n + _pad8(n)
-    return frames

@@ -1,0 +1,305 @@
+"""One learner's live run, paced by their renderer, with no host in sight.
+
+A ``Stream`` owns a ``LiveSession`` and a worker thread. The worker trains in
+slices bounded by time (one mini-batch at a time, ``LiveSession.advance``),
+builds a frame when the renderer can take one, and hands it to ``send`` --
+whatever the host uses to reach the browser (a WebSocket, a widget's comm).
+Everything else reaches the worker as a message of ``live.protocol``: the
+renderer's (Play, Pause, a weight edit, an acknowledgement) through
+``receive``, the host's Python (``play()``, ``apply(config)``, ``read(fn)``)
+through the same inbox. The worker asks after every mini-batch whether a
+message waits, so Pause is answered within one batch at any size.
+
+Pacing: at most ``window`` frames are on their way (sent, not yet drawn); a
+frame goes at most ``fps`` times a second. At "max" speed training goes on
+flat out while frames still go at ``MAX_FPS``. A renderer that has not
+answered for ``STALL_SECONDS`` no longer holds training back (a notebook run
+with no front end, a lost message).
+
+The session is touched by the worker thread only; ``read(fn)`` runs ``fn``
+there, between two batches, and returns its result.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from typing import Callable
+
+from .focus import Focus
+from .protocol import ProtocolError, decode, encode, speed_value
+from .session import FAST, LiveSession
+
+__all__ = ["Stream", "FPS", "MAX_FPS", "WINDOW", "STALL_SECONDS"]
+
+FPS = 60                 # frames a second, at most (TF Playground paints every epoch at 60)
+MAX_FPS = 30             # at "max" speed: the rest of the time trains
+WINDOW = 2               # frames sent and not yet drawn, at most
+STALL_SECONDS = 2.0      # a renderer silent this long while frames wait no longer paces
+CALL_SECONDS = 30.0      # read() and apply() give up after this long
+log = logging.getLogger(__name__)
+
+
+class Stream:
+    """A live run and its play loop: see the module docstring."""
+
+    def __init__(self, session: LiveSession, *, fps: float = FPS, window: int = WINDOW,
+                 meta: dict | None = None, start: bool = True):
+        self.session = session
+        self.fps, self.window = fps, window
+        self.meta = dict(meta or {})        # the host's extras for every frame (hidden controls)
+        self._send: Callable | None = None
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._seq = self._acked = 0
+        self._acked_at = time.monotonic()
+        self._playing, self._speed, self._closed = False, 1, False
+        self._sent_run, self._sent_epoch = None, -1   # what the renderer has: statics, history
+        self._dirty = True                  # a frame is owed (a change while paused)
+        self._next_frame = 0.0
+        self.focus = Focus()                # the picked example and the selected weight
+        self.frames = 0                     # frames sent (for benchmarks)
+        self._thread = threading.Thread(target=self._loop, daemon=True,
+                                        name=f"gradplay-stream-{session.run_id}")
+        if start:
+            self._thread.start()
+
+    # ------------------------------------------------------------------ the host's side
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    @property
+    def config(self):
+        return self.session.config
+
+    def attach(self, send: Callable) -> None:
+        """A renderer is connected: ``send(bytes | str)`` reaches it (thread-safe,
+        non-blocking). It gets everything again: the points, the whole history."""
+        self._post("attach", {"send": send})
+
+    def detach(self) -> None:
+        """The renderer is gone: training pauses (nobody is watching)."""
+        self._post("detach", {})
+
+    def receive(self, raw) -> None:
+        """A message from the renderer, checked by the protocol's table. A bad
+        one is answered with an ``error`` message and changes nothing."""
+        try:
+            name, payload = decode(raw)
+        except ProtocolError as e:
+            self._emit(encode("error", message=str(e)))
+            return
+        if name == "ack":                   # hot path: no queue, the worker reads it
+            self._acked = min(payload["seq"], self._seq)
+            self._acked_at = time.monotonic()
+            self._wake.set()
+        else:
+            self._post(name, payload)
+
+    def play(self) -> None:
+        self._post("play", {})
+
+    def pause(self) -> None:
+        self._post("pause", {})
+
+    def step(self) -> None:
+        self._post("step", {})
+
+    def reset(self) -> None:
+        self._post("reset", {})
+
+    def set_speed(self, speed) -> None:
+        self._post("speed", {"value": str(speed)})
+
+    def apply(self, config, data=None) -> list[str]:
+        """New settings (``LiveSession.apply``): the fields that forced a new run.
+        A setting the run refuses raises its ValueError here; nothing changes."""
+        return self.read(lambda s: self._apply(config, data))
+
+    def read(self, fn: Callable):
+        """``fn(session)``, run by the worker between two batches; its result."""
+        if threading.current_thread() is self._thread or not self._thread.is_alive():
+            return fn(self.session)
+        done: Future = Future()
+        self._post("call", {"fn": fn, "done": done})
+        return done.result(CALL_SECONDS)
+
+    def close(self) -> None:
+        """Stop the worker; the stream is done."""
+        self._post("close", {})
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    # ------------------------------------------------------------------ the worker
+    def _post(self, name: str, payload: dict) -> None:
+        self._inbox.put((name, payload))
+        self._wake.set()
+
+    def _emit(self, data) -> None:
+        send = self._send
+        if send is not None:
+            try:
+                send(data)
+            except Exception:               # the host's connection is gone
+                log.debug("send failed", exc_info=True)
+                self._send = None
+
+    def _loop(self) -> None:
+        while not self._closed:
+            try:
+                self._turn()
+            except Exception as e:          # a bug must not freeze the learner's page
+                log.exception("live stream")
+                self._playing, self._dirty = False, True
+                self._emit(encode("error", message=f"training stopped: {type(e).__name__}"))
+
+    def _turn(self) -> None:
+        """One turn: apply what waits, then train and draw, or sleep until woken."""
+        self._wake.clear()
+        self._drain()
+        if self._closed:
+            return
+        if self._playing:
+            self._play()
+        elif self._dirty and self._send is not None:
+            self._frame()
+        else:
+            self._wake.wait(1.0)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                name, payload = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self._handle(name, payload)
+            except ValueError as e:         # a refused edit or setting: say so, change nothing
+                self._emit(encode("error", message=str(e)))
+            self._dirty = True
+
+    def _play(self) -> None:
+        """Train up to the next frame, then send it if the renderer can take one."""
+        fast = self._speed == FAST
+        period = 1 / (MAX_FPS if fast else self.fps)
+        now = time.monotonic()
+        wait = self._next_frame - now
+        behind = self._in_flight() >= self.window
+        if not fast and (behind or wait > 0):           # wait for the renderer or the clock
+            self._wake.wait(0.25 if behind else wait)
+            return
+        if wait <= 0:                                   # a frame is due: the next one's time
+            self._next_frame = (self._next_frame if wait > -period else now) + period
+        budget = (period if behind else max(wait, 0.0)) if fast else period
+        self.session.advance(self._speed, budget=budget, keep_going=self._inbox.empty)
+        if self.session.finished:
+            self._playing = False
+        elif wait > 0 or behind:                        # max speed: train on until it is due
+            return
+        if self._send is not None:
+            self._frame()
+
+    def _in_flight(self) -> int:
+        if self._send is None or time.monotonic() - self._acked_at > STALL_SECONDS:
+            return 0                                    # nobody paces us
+        return self._seq - self._acked
+
+    def _frame(self) -> None:
+        s = self.session
+        fresh = self._sent_run != s.run_id
+        self._seq += 1
+        if self._in_flight() == 1:                      # the first in a while: time from now
+            self._acked_at = time.monotonic()
+        data = s.frame(seq=self._seq, since_epoch=-1 if fresh else self._sent_epoch,
+                       static=fresh, meta=self._meta(), focus=self.focus)
+        self._sent_run, self._sent_epoch = s.run_id, s.last_epoch
+        self._dirty = False
+        self.frames += 1
+        self._emit(data)
+
+    def _meta(self) -> dict:
+        c = self.session.config
+        return {**self.meta, "playing": self._playing, "speed": str(self._speed),
+                "finished": self.session.finished,
+                "view": {"discretize": c.discretize, "show_test": c.show_test}}
+
+    # ------------------------------------------------------------------ messages
+    def _handle(self, name: str, p: dict) -> None:
+        s = self.session
+        if name == "call":
+            self._call(p)
+        elif name == "attach":
+            self._send, self._sent_run = p["send"], None
+            self._acked, self._acked_at = self._seq, time.monotonic()
+        elif name in ("detach", "pause"):
+            if name == "detach":
+                self._send = None
+            self._playing = False
+        elif name == "close":
+            self._closed, self._playing, self._send = True, False, None
+        elif name == "play":
+            if s.finished and s.stopped is None:
+                s.stop_at = None                        # past the last epoch: on until Pause
+            self._playing = s.stopped is None
+            self._next_frame = 0.0
+        elif name == "step":
+            self._playing = False
+            s.step()
+        elif name == "reset":
+            self._playing = False
+            self._replace(s.reset())
+        else:
+            self._lever(name, p)
+
+    def _lever(self, name: str, p: dict) -> None:
+        """The renderer's levers: speed, a weight, the features, the display, the focus."""
+        s = self.session
+        if name == "hello":
+            self._sent_run = None                       # a new view: send it everything
+        elif name == "speed":
+            self._speed = speed_value(p["value"])
+            self._settings(speed=p["value"])
+        elif name == "edit":
+            s.set_weight(p["layer"], p["i"], p["j"], p["value"])
+        elif name == "features":
+            self._apply(s.config.replace(features=p["names"]))
+            self._settings(features=list(p["names"]))
+        elif name == "view":
+            self._apply(s.config.replace(**p))
+            self._settings(**p)
+        elif name in ("pick", "select"):
+            self.focus = self.focus.changed(name, p, s)
+        elif name == "update":
+            self.focus.sgd_step(s)
+
+    def _settings(self, **values) -> None:
+        self._emit(encode("settings", values=values))
+
+    def _apply(self, config, data=None) -> list[str]:
+        new, changed = self.session.apply(config, data)
+        if new is not self.session:
+            self._replace(new)
+            self._emit(encode("notice", text=f"{', '.join(changed)} changed: a new network, "
+                                             "starting again from epoch 0."))
+        return changed
+
+    def _replace(self, session: LiveSession) -> None:
+        session.stop_at = self.session.stop_at
+        self.session, self._dirty = session, True
+        self.focus = Focus()
+
+    def _call(self, p: dict) -> None:
+        done: Future = p["done"]
+        try:
+            done.set_result(p["fn"](self.session))
+        except BaseException as e:        # handed to the caller, who raises it
+            done.set_exception(e)
