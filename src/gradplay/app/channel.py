@@ -15,8 +15,8 @@ The channel is a door, so it is locked:
   before any frame is sent; a token lives as long as its page's session
   (``Ticket``), and one connection per token at a time;
 * messages are bounded in size (``protocol.MAX_MESSAGE_BYTES``) and rate
-  (``RATE`` a second, bursts of ``BURST``); a bad one gets an ``error``
-  message back and changes nothing;
+  (``RATE`` a second, bursts of ``BURST``; a renderer that keeps flooding
+  is closed); a bad one gets an ``error`` message back and changes nothing;
 * the server holds at most ``MAX_STREAMS`` streams; a closed tab's stream is
   freed ``GRACE_SECONDS`` later, one nobody connected to after
   ``CONNECT_SECONDS``.
@@ -147,19 +147,22 @@ def same_origin(headers) -> bool:
 
 
 class _Bucket:
-    """A token bucket: ``rate`` messages a second, bursts of ``burst``."""
+    """A token bucket: ``rate`` messages a second, bursts of ``burst``. A
+    message over the rate is refused and still counted, so a renderer that
+    keeps flooding runs into debt; ``drowned`` past ``burst`` of it."""
 
     def __init__(self, rate: float = RATE, burst: int = BURST):
         self.rate, self.burst, self.level, self.at = rate, burst, float(burst), time.monotonic()
 
     def take(self) -> bool:
         now = time.monotonic()
-        self.level = min(self.burst, self.level + (now - self.at) * self.rate)
+        self.level = min(self.burst, self.level + (now - self.at) * self.rate) - 1
         self.at = now
-        if self.level < 1:
-            return False
-        self.level -= 1
-        return True
+        return self.level >= 0
+
+    @property
+    def drowned(self) -> bool:
+        return self.level < -self.burst
 
 
 async def live_endpoint(ws, registry: Registry | None = None) -> None:
@@ -226,7 +229,7 @@ async def _listen(ws, stream: Stream, send) -> None:
             refused += 1
             if refused % BURST == 1:
                 send(encode("error", message=f"too many messages: at most {RATE:g} a second"))
-            if refused > 10 * BURST:
+            if bucket.drowned:
                 await ws.close(code=POLICY_VIOLATION, reason="too many messages")
                 return
             continue

@@ -170,8 +170,8 @@ class Stream:
             return
         if self._playing:
             self._play()
-        elif self._dirty and self._send is not None:
-            self._frame()
+        elif self._dirty and self._send is not None and self._in_flight() < self.window:
+            self._frame()                   # a change while paused (paced like the rest)
         else:
             self._wake.wait(1.0)
 
