@@ -26,7 +26,16 @@ layer, ``model.get_weights()[0]``, with W[i, j] the weight from input unit i
 to unit j. The *text* a learner reads uses the MLP notebook's layer numbers:
 layer 0 is the inputs, so ``trace.layers[l]`` is written layer l + 1:
 ``z[l+1,j]``, ``a[l+1,j]``, ``w[l+1][i,j]`` (= W_{l+1}[i, j], from a[l,i] to
-z[l+1,j]) and ``b[l+1,j]``; units and inputs count from 0 in both.
+z[l+1,j]) and ``b[l+1,j]``; units and inputs count from 0 in both. The bias
+of unit j is i = -1 where an edge index is asked for (as the live renderer
+writes it).
+
+What is here: ``sample_trace`` (one example's numbers), ``attribution`` (each
+example's gradient of one weight), ``backprop_steps`` (the pass as a walk
+for a step-through viewer, with the chain rule in words and numbers),
+``sgd_step`` (the weights after one step on the example) and
+``neuron_expression`` (one neuron as a text of ``gradplay.expr``). Bad input
+raises ``TraceError``, a ``ValueError`` whose ``field`` names the argument.
 """
 
 from __future__ import annotations
@@ -61,7 +70,9 @@ class LayerTrace:
 
     W (fan_in, units), b (units,): the weights the pass was computed at;
     z, a, grad_a = dL/da, grad_z = dL/dz: (units,); grad_W = dL/dW like W;
-    grad_b = dL/db (units,); activation: its name in ``functional``.
+    grad_b = dL/db (units,); activation: its name in ``functional``. The output
+    layer's grad_a is the loss's slope in a (with BCE or CE: inf where a is
+    exactly 0 or 1; its grad_z stays finite, as functional computes it from z).
     """
 
     activation: str
@@ -79,13 +90,14 @@ class LayerTrace:
 class Trace:
     """One example's pass: ``sample_trace``'s answer.
 
-    x: the raw point; y: its label (an int for softmax) or target (a float, or
-    (k,) for k linear outputs); target (k,): the row
-    the loss compares a_L with (one-hot for softmax); loss: this example's loss
-    (named ``loss_name``); inputs: a_0, the network's input vector (after
-    features), labelled ``input_labels``; prediction: a_L as ``model.predict``
-    gives it (a float for one output unit, (k,) class probabilities for
-    softmax); layers: one LayerTrace per weight layer, hidden and output.
+    x: the raw point; y: its label (an int for softmax) or target (a float,
+    or (k,) for k linear outputs); target (k,): the row the loss compares a_L
+    with (one-hot for softmax); loss: this example's loss (named
+    ``loss_name``); inputs: a_0, the network's input vector (after features),
+    labelled ``input_labels``; prediction: a_L as ``model.predict`` gives it
+    (a float for one output unit: p(class 1) or the value; (k,) class
+    probabilities for softmax); layers: one LayerTrace per weight layer,
+    hidden and output.
     """
 
     x: np.ndarray
@@ -111,6 +123,11 @@ def _check_loss(model: Network, loss) -> None:
         F.check_loss(loss, model.output)
     except ValueError as e:
         raise TraceError("loss", str(e)) from None
+    if loss == "bce" and model.sizes[-1] != 1:
+        # head_for gives BCE one sigmoid unit; with k of them functional's dL/dz
+        # is (a - y) / n while its value is a mean over n k entries
+        raise TraceError("loss", f"loss 'bce' is traced on one sigmoid output unit, "
+                                 f"this network has {model.sizes[-1]}")
 
 
 def _check_points(model: Network, X, name: str, one: bool) -> np.ndarray:

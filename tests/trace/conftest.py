@@ -1,9 +1,9 @@
 """The networks every trace test runs on, and one example's pass in PyTorch.
 
-``case`` is one row of CASES: 2- and 3-layer nets with tanh, ReLU, sigmoid
-(and leaky ReLU, softplus) hidden units; sigmoid + BCE, softmax + CE,
-linear + MSE (and sigmoid + MSE, softmax + MSE) heads; some on input
-features. ``torch_trace`` is the reference: the same example through PyTorch
+``case`` is one row of CASES: 2- and 3-layer nets (and one with no hidden
+layer) with tanh, ReLU, sigmoid (and leaky ReLU, softplus) hidden units;
+sigmoid + BCE, softmax + CE, linear + MSE (and sigmoid + MSE, softmax + MSE)
+heads; some on input features. ``torch_trace`` is the reference: the same example through PyTorch
 autograd, built here from the raw weights, its loss written in terms of the
 output activation a so that dL/da is PyTorch's too.
 """
@@ -57,6 +57,8 @@ CASES = [
          FEATURES, 1),
     Case("3-layer leaky_relu, softmax+mse", (2, 4, 4, 2), "leaky_relu", "softmax", "mse",
          None, 0),
+    Case("no hidden layer on features, sigmoid+bce", (3, 1), "tanh", "sigmoid", "bce",
+         FEATURES, 1),
 ]
 
 

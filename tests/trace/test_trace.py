@@ -223,6 +223,8 @@ BAD_CALLS = [
     ("y", lambda m: sample_trace(m, X_ONE, [0, 1], "ce")),
     ("loss", lambda m: sample_trace(m, X_ONE, 1, "bce")),
     ("loss", lambda m: sample_trace(m, X_ONE, 1, "hinge")),
+    ("loss", lambda m: sample_trace(make_mlp([2, 3, 2], output="sigmoid"), X_ONE, [0, 1],
+                                    "bce")),
     ("model", lambda m: sample_trace(object(), X_ONE, 1, "ce")),
     ("X", lambda m: attribution(m, X_ONE, [1], "ce", 0, 0, 0)),
     ("X", lambda m: attribution(m, np.zeros((0, 2)), [], "ce", 0, 0, 0)),
@@ -252,3 +254,17 @@ def test_bce_needs_labels_0_or_1_and_mse_takes_any_target():
     with pytest.raises(TraceError, match="0 or 1"):
         sample_trace(model, X_ONE, 0.5, "bce")
     assert sample_trace(model, X_ONE, 0.5, "mse").loss >= 0
+
+
+def test_several_linear_outputs_take_one_target_each():
+    model = make_mlp([2, 3, 2], "tanh", "linear", engine="tensor")
+    tr = sample_trace(model, X_ONE, [0.5, -0.25], "mse")
+    value, grads = model.loss_and_grads(X_ONE[None], np.array([[0.5, -0.25]]), "mse")
+    assert tr.loss == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(tr.target, [0.5, -0.25])
+    np.testing.assert_allclose(tr.prediction, model.predict(X_ONE[None])[0], rtol=1e-12)
+    for layer, (dW, db) in zip(tr.layers, grads):
+        np.testing.assert_allclose(layer.grad_W, dW, rtol=1e-9, atol=1e-14)
+    with pytest.raises(TraceError) as info:
+        sample_trace(model, X_ONE, 0.5, "mse")
+    assert info.value.field == "y"
