@@ -76,6 +76,11 @@ class Stream:
     def config(self):
         return self.session.config
 
+    @property
+    def speed(self):
+        """Epochs per frame (``FAST``: as many as fit)."""
+        return self._speed
+
     def attach(self, send: Callable) -> None:
         """A renderer is connected: ``send(bytes | str)`` reaches it (thread-safe,
         non-blocking). It gets everything again: the points, the whole history."""
