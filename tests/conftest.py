@@ -208,3 +208,34 @@ def servers():
     group_is_gone(pgid), kill_group(proc), wait_http(url, proc)."""
     return types.SimpleNamespace(port_is_free=_port_is_free, group_is_gone=_group_is_gone,
                                  kill_group=_kill_group, wait_http=_wait_http)
+
+
+# ---------------------------------------------------------------- the live trainer's hooks
+EPOCH = '[data-testid="gp-epoch"]'
+
+
+def epoch(page) -> int:
+    """The epoch the renderer shows."""
+    return int(page.locator(EPOCH).text_content())
+
+
+def wait_epoch(page, test: str, timeout: int = 20_000) -> None:
+    """Wait until the epoch shown satisfies ``test`` (JS, on the number e)."""
+    page.wait_for_function(
+        "() => { const t = document.querySelector('[data-testid=\"gp-epoch\"]');"
+        f" const e = t ? Number(t.textContent) : NaN; return {test}; }}", timeout=timeout)
+
+
+def press(page, name: str) -> None:
+    """Press one of the renderer's buttons (Play, Pause, Step, Reset) and wait
+    for the stream's answer: the frame that says it is (not) playing."""
+    page.get_by_role("button", name=name, exact=True).click()
+    playing = "true" if name == "Play" else "false"
+    page.wait_for_selector(f".gp-live[data-playing='{playing}']", timeout=30_000)
+
+
+def live_page(open_page, url: str, height: int = 720):
+    """A trainer page whose renderer has drawn its first frame."""
+    page = open_page(url, height)
+    page.wait_for_selector(".gp-live[data-seq]", timeout=30_000)
+    return page

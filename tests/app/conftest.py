@@ -71,3 +71,4 @@ def open_page(browser):
     yield _open
     for page in pages:
         page.close()
+

@@ -1,7 +1,7 @@
 """The live trainer in headless Chromium: what a learner does, read from the page.
 
-Fixtures (server, open_page) are in conftest.py. Each test uses one page and
-a small run, so the whole file takes well under a minute.
+Fixtures (server, open_page) and the renderer's hooks are in conftest.py.
+Each test uses one page (or two) and a small run.
 """
 
 import math
@@ -10,54 +10,15 @@ import re
 import numpy as np
 import pytest
 
-from conftest import IDLE
+from conftest import EPOCH, epoch, live_page, press, wait_epoch
 
 from gradplay import interop
 from gradplay.config import RunConfig, build_run
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 QUERY = {"dataset": "moons", "samples": "200", "hidden": "6,4", "optimizer": "adam",
          "lr": "0.03", "data_seed": "3"}
 URL_QUERY = "&".join(f"{k}={v}" for k, v in QUERY.items())
-
-
-def epoch(page) -> int:
-    return int(page.locator('[data-testid="gp-epoch"]').text_content())
-
-
-def wait_epoch(page, test: str, timeout: int = 20_000) -> None:
-    """Wait until the epoch shown satisfies ``test`` (JS, on the number e)."""
-    page.wait_for_function(
-        "() => { const t = document.querySelector('[data-testid=\"gp-epoch\"]');"
-        f" const e = t ? Number(t.textContent) : NaN; return {test}; }}", timeout=timeout)
-
-
-def click(page, name: str) -> None:
-    """Click a button and wait for the page's answer (while training, the script is
-    rarely idle: Play is answered by the Pause button appearing)."""
-    page.get_by_role("button", name=name).click()
-    if name == "▶ Play":
-        page.get_by_role("button", name="⏸ Pause").wait_for(timeout=30_000)
-    else:
-        page.wait_for_selector(IDLE, timeout=30_000)
-
-
-def press_as_a_frame_is_drawn(page, key: str) -> None:
-    """Press ``key`` on the focused control right after the renderer has drawn a
-    frame and acknowledged it, before the acknowledgement leaves the browser.
-    Streamlit's browser side then sends the two as one rerun, scoped to the
-    frame loop's fragment (see ``page_inputs`` in views/train.py). A person's
-    key press lands there now and then; this one always does."""
-    page.evaluate("""key => new Promise(done => {
-      const target = document.activeElement;
-      const drawn = new MutationObserver(() => {    // runs before any timer: the ack is pending
-        drawn.disconnect();
-        for (const type of ["keydown", "keyup"])
-          target.dispatchEvent(new KeyboardEvent(type, {key, bubbles: true, cancelable: true}));
-        done();
-      });
-      drawn.observe(document.querySelector("[data-seq]"), {attributeFilter: ["data-seq"]});
-    })""", key)
 
 
 def pixels(page, selector: str) -> str:
@@ -65,71 +26,59 @@ def pixels(page, selector: str) -> str:
     return page.evaluate(f"() => document.querySelector('{selector}').toDataURL()")
 
 
-@pytest.mark.timeout(120)                             # bounds the unclocked wait below
 def test_play_pause_step_reset_and_a_learning_rate_change(server, open_page, tmp_path):
-    page = open_page(f"{server}/train?{URL_QUERY}")
-    assert epoch(page) == 0
-    click(page, "Step")
+    page = live_page(open_page, f"{server}/train?{URL_QUERY}")
+    assert epoch(page) == 0 and page.get_attribute(".gp-live", "data-channel") == "open"
+    press(page, "Step")
     wait_epoch(page, "e === 1")
-    click(page, "▶ Play")
+    press(page, "Play")
     wait_epoch(page, "e >= 15")
     # mid-training, everything is on one 1280x720 screen with no scrolling
     for hook in ("gp-boundary", "gp-network", "gp-curves", "gp-epoch"):
         box = page.locator(f'[data-testid="{hook}"]').bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, hook
-    pause = page.get_by_role("button", name="⏸ Pause").bounding_box()
-    assert pause["y"] + pause["height"] <= 720
-    # Play is gone, not left faded below Pause (the run Play started has ended)
-    assert page.get_by_role("button", name="▶ Play").count() == 0
-    assert page.locator('[data-testid="gp-network"] [data-testid^="gp-node-"]').count() == \
-        6 + 4 + 1
-    inputs = page.locator('[data-testid="gp-network"] [data-testid^="gp-input-"]')
-    assert inputs.count() == 7                        # every feature, as in TF Playground
+    assert page.get_by_role("button", name="Play", exact=True).count() == 0
+    assert page.locator('[data-testid="gp-network"] [data-testid^="gp-node-"]').count() == 6 + 4 + 1
+    assert page.locator('[data-testid^="gp-input-"]').count() == 7   # every feature, as in TF Playground
     assert page.locator('[data-testid^="gp-input-"][data-active="true"]').count() == 2
     page.screenshot(path=str(tmp_path / "training.png"))
-    # a learning-rate change mid-run, pressed as a frame is acknowledged: it is
-    # applied at once (the URL says so within a few frames), the run goes on,
-    # never back to epoch 0
+    # a learning-rate change mid-run: a sidebar rerun, the stream keeps training
     before = epoch(page)
     page.get_by_role("slider", name="Learning rate").focus()
-    press_as_a_frame_is_drawn(page, "ArrowRight")     # 0.03 -> 0.1
-    page.wait_for_function(                           # no clock: pytest-timeout bounds it
-        "e0 => /[?&]lr=0\\.1(&|$)/.test(location.search) || Number(document.querySelector("
-        "'[data-testid=\"gp-epoch\"]').textContent) > e0 + 60", arg=before, timeout=0)
-    assert re.search(r"[?&]lr=0\.1(&|$)", page.url), "the change was not applied"
+    page.keyboard.press("ArrowRight")                  # 0.03 -> 0.1
+    page.wait_for_function("() => /[?&]lr=0\\.1(&|$)/.test(location.search)", timeout=20_000)
     wait_epoch(page, f"e > {before + 10}")
-    assert "new network" not in page.content()
-    click(page, "⏸ Pause")
+    assert "new network" not in page.locator('[data-testid="gp-message"]').text_content()
+    press(page, "Pause")
     paused = epoch(page)
     page.wait_for_timeout(800)
     assert epoch(page) == paused > 15
     assert re.search(r"test [0-9.]+%", page.locator('[data-testid="gp-metrics"]').text_content())
-    click(page, "↺ Reset")
+    press(page, "Reset")
     wait_epoch(page, "e === 0")
 
 
 def test_downloads_gradient_view_hover_focus_and_editing_a_weight(server, open_page, tmp_path):
-    page = open_page(f"{server}/train?{URL_QUERY}&speed=25")
-    click(page, "▶ Play")
+    page = live_page(open_page, f"{server}/train?{URL_QUERY}&speed=25")
+    press(page, "Play")
     wait_epoch(page, "e >= 50")
-    click(page, "⏸ Pause")
+    press(page, "Pause")
     page.wait_for_timeout(300)
     shown = page.locator('[data-testid="gp-metrics"]').text_content()
     files = {}
-    for name in ("⬇ Model", "⬇ Boundary", "⬇ Loss"):
+    for name in ("Model", "Boundary", "Loss"):
         with page.expect_download(timeout=30_000) as info:
-            page.get_by_role("button", name=name).click()
+            page.get_by_role("button", name=re.compile(f"^(download )?{name} (JSON|PNG)$")).click()
         path = tmp_path / info.value.suggested_filename
         info.value.save_as(path)
         files[name] = path.read_bytes()
-    model = interop.loads(files["⬇ Model"])
+    model = interop.loads(files["Model"])
     # the same predictions: its loss and accuracy on the same data are the ones on screen
-    cfg, _ = RunConfig.from_query(QUERY)
-    data = build_run(cfg).data
+    data = build_run(RunConfig.from_query(QUERY)[0]).data
     loss, acc = model.evaluate(data.X_test, data.y_test, "bce")
     assert f"test {loss:.4f}" in shown and f"test {100 * acc:.1f}%" in shown
     assert model.sizes == [2, 6, 4, 1]
-    for name in ("⬇ Boundary", "⬇ Loss"):
+    for name in ("Boundary", "Loss"):
         assert files[name][:8] == b"\x89PNG\r\n\x1a\n" and len(files[name]) > 5_000
 
     # the same page, paused: the gradient view, hover focus, editing a weight
@@ -140,40 +89,33 @@ def test_downloads_gradient_view_hover_focus_and_editing_a_weight(server, open_p
     assert pixels(page, net) != weights_view          # edges now sized by dL/dw
     assert "∂L/∂w" in page.locator(".gp-legend").text_content()
     page.locator('[data-testid="gp-mode-weights"]').click()
-
-    # hover a hidden neuron: the big plot shows its map
     board = '[data-testid="gp-boundary"] canvas'
     output = pixels(page, board)
     page.locator('[data-testid="gp-node-1-2"]').hover()
     focus = page.locator('[data-testid="gp-focus"]')
-    assert focus.get_attribute("data-focus") == "1-2"
-    assert "layer 1 unit 3" in focus.text_content()
+    assert focus.get_attribute("data-focus") == "1-2" and "layer 1 unit 3" in focus.text_content()
     assert pixels(page, board) != output
     page.mouse.move(5, 5)
     assert focus.get_attribute("data-focus") == "output"
-
     # click a weight, type a value: the network trains from it
     edge = page.locator('[data-testid="gp-edge-0-1-2"]')
     edge.click()
     box = page.locator('[data-testid="gp-edit-input"]')
     box.fill("2.5")
     box.press("Enter")
-    page.wait_for_selector(IDLE, timeout=30_000)
-    page.wait_for_timeout(300)
+    page.wait_for_function("""() => {
+      const line = document.querySelector('[data-testid="gp-edge-0-1-2"]');
+      line.dispatchEvent(new MouseEvent("mouseenter"));
+      return line.querySelector("title").textContent.startsWith("w = 2.5000 ");
+    }""", timeout=10_000)
     edge.click()                                      # open it again: the new value is there
     assert math.isclose(float(box.input_value()), 2.5)
     box.press("Escape")
-    page.mouse.move(5, 5)
-    edge.hover()
-    assert "w = 2.5000" in page.locator('[data-testid="gp-edge-0-1-2"] title').text_content()
 
 
 def test_weights_set_while_training_runs_are_never_lost(server, open_page):
-    """Each click's event is told again with every acknowledgement until a frame
-    confirms it: Streamlit keeps only the newest value a component sent, and the
-    renderer acknowledges frames all the time while training runs."""
-    page = open_page(f"{server}/train?{URL_QUERY.replace('adam', 'sgd').replace('0.03', '0.00001')}")
-    click(page, "▶ Play")
+    page = live_page(open_page, f"{server}/train?{URL_QUERY.replace('adam', 'sgd').replace('0.03', '0.00001')}")
+    press(page, "Play")
     edge = page.locator('[data-testid="gp-edge-0-1-2"]')
     box = page.locator('[data-testid="gp-edit-input"]')
     for k, value in enumerate((1.5, -2.25, 3.0, 0.75, -1.0)):
@@ -187,8 +129,7 @@ def test_weights_set_while_training_runs_are_never_lost(server, open_page):
           line.dispatchEvent(new MouseEvent("mouseenter"));
           return line.querySelector("title").textContent.startsWith("w = " + v + " ");
         }""", arg=f"{value:.4f}", timeout=10_000)
-    assert page.get_by_role("button", name="⏸ Pause").is_visible()   # it never stopped
-    assert "new network" not in page.content()
+    assert page.get_attribute(".gp-live", "data-playing") == "true"   # it never stopped
 
 
 def test_an_uploaded_csv_trains(server, open_page, tmp_path):
@@ -201,6 +142,66 @@ def test_an_uploaded_csv_trains(server, open_page, tmp_path):
     page.wait_for_selector("text=upload a file with rows x1,x2,label", timeout=30_000)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(csv))
     page.wait_for_selector("text=Dataset('uploaded', train=96, test=24", timeout=30_000)
-    click(page, "▶ Play")
+    page.wait_for_selector(".gp-live[data-seq]", timeout=30_000)
+    press(page, "Play")
     wait_epoch(page, "e >= 5")
-    click(page, "⏸ Pause")
+    press(page, "Pause")
+
+
+def test_a_reload_mid_run_gets_a_new_stream_that_trains(server, open_page):
+    page = live_page(open_page, f"{server}/train?{URL_QUERY}")
+    press(page, "Play")
+    wait_epoch(page, "e >= 20")
+    run = page.get_attribute(".gp-live", "data-run")
+    page.reload()
+    page.wait_for_selector(".gp-live[data-seq]", timeout=30_000)
+    assert page.get_attribute(".gp-live", "data-run") != run and epoch(page) == 0
+    assert page.get_attribute(".gp-live", "data-channel") == "open"
+    press(page, "Play")
+    wait_epoch(page, "e >= 10")
+    press(page, "Pause")
+
+
+def test_two_tabs_each_have_their_own_run(server, open_page):
+    one = live_page(open_page, f"{server}/train?{URL_QUERY}")
+    two = live_page(open_page, f"{server}/train?{URL_QUERY}")
+    assert one.get_attribute(".gp-live", "data-run") != two.get_attribute(".gp-live", "data-run")
+    press(one, "Play")
+    wait_epoch(one, "e >= 30")
+    assert epoch(two) == 0                             # the other tab's run did not move
+    press(two, "Step")
+    wait_epoch(two, "e === 1")
+    wait_epoch(one, f"e >= {epoch(one) + 10}")         # and the first one trains on
+    press(one, "Pause")
+
+
+@pytest.fixture
+def small_server(servers, free_port):
+    """A server that holds at most two live streams (GRADPLAY_MAX_STREAMS)."""
+    import os
+    import subprocess
+    import sys
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gradplay", "app", "--port", str(port),
+                             "--host", "127.0.0.1"], env={**os.environ, "GRADPLAY_MAX_STREAMS": "2"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        servers.wait_http(f"http://127.0.0.1:{port}/_stcore/health", proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        servers.kill_group(proc)
+
+
+def test_a_closed_tab_frees_its_stream_within_seconds(small_server, open_page):
+    one = live_page(open_page, f"{small_server}/train?{URL_QUERY}")
+    live_page(open_page, f"{small_server}/train?{URL_QUERY}")
+    full = open_page(f"{small_server}/train?{URL_QUERY}")
+    full.wait_for_selector("text=runs its most live trainers", timeout=30_000)
+    one.close()                                        # its socket closes; grace, then freed
+    full.wait_for_timeout(6_500)
+    full.reload()
+    full.wait_for_selector(".gp-live[data-seq]", timeout=30_000)
+    press(full, "Step")
+    wait_epoch(full, "e === 1")
+    assert full.locator(EPOCH).count() == 1

@@ -25,6 +25,7 @@ The channel is a door, so it is locked:
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import threading
 import time
@@ -39,7 +40,8 @@ __all__ = ["PATH", "Registry", "REGISTRY", "Ticket", "Full", "live_endpoint", "s
            "MAX_STREAMS", "GRACE_SECONDS", "CONNECT_SECONDS", "RATE", "BURST"]
 
 PATH = "/_gradplay/live"
-MAX_STREAMS = 48          # live streams per server process (each a thread)
+# live streams per server process (each a thread); GRADPLAY_MAX_STREAMS sets another bound
+MAX_STREAMS = int(os.environ.get("GRADPLAY_MAX_STREAMS", "48"))
 GRACE_SECONDS = 5.0       # a dropped connection may come back this long (a network blip)
 CONNECT_SECONDS = 30.0    # a registered stream nobody connects to is freed after this long
 RATE, BURST = 200.0, 400  # messages a second from one renderer (it acks at most 60)

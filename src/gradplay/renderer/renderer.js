@@ -178,6 +178,7 @@ export function createRenderer(host, options = {}) {
     repaint();
     root.setAttribute("data-run", h.run);
     root.setAttribute("data-seq", String(h.seq));
+    root.setAttribute("data-playing", String(!!h.meta.playing));
     send({ type: "ack", seq: h.seq });
     if (state.queue.length) state.raf = requestAnimationFrame(showNext);
   }

@@ -102,16 +102,16 @@ st.html("<style>.block-container{padding-top:3.9rem;padding-bottom:0}"
         "[data-testid='stVerticalBlock']{gap:0.45rem}</style>")
 for note in ss.pop("url_notes", []):
     st.text(f"Link: {note}")                  # plain text: a link's values are not markup
-status, *boxes = st.columns([4.2, 1, 1.2, 0.95], vertical_alignment="center")
+status, *boxes = st.columns([3.6, 1.25, 1.45, 1.15], vertical_alignment="center")
 status.text(stream.read(lambda s: f"{s.model.describe()} · {s.data!r}"))
 if shown("downloads"):
     for box, (label, read, name, mime) in zip(boxes, (
-            ("Model", LiveSession.model_json, "gradplay-model.json", "application/json"),
-            ("Boundary", LiveSession.boundary_png, "decision_boundary.png", "image/png"),
-            ("Loss", LiveSession.loss_png, "training_loss.png", "image/png"))):
+            ("Model JSON", LiveSession.model_json, "gradplay-model.json", "application/json"),
+            ("Boundary PNG", LiveSession.boundary_png, "decision_boundary.png", "image/png"),
+            ("Loss PNG", LiveSession.loss_png, "training_loss.png", "image/png"))):
         box.download_button(label, lambda read=read: stream.read(read), file_name=name, mime=mime,
                             on_click="ignore", width="stretch", icon=":material/download:",
-                            key=f"dl_{label.lower()}")
+                            key=f"dl_{label.split()[0].lower()}")
 live_trainer.mount(token=ss.live_ticket.token, on_settings=on_settings, on_expired=on_expired)
 
 if shown("student_link"):
