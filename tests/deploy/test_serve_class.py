@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IDLE
+from conftest import IDLE, press
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,13 +88,14 @@ def test_two_learners_through_nginx_each_keep_their_own_worker_and_session(
         # different run, and both train at once; page loads overlap on purpose
         a.goto(proxy + "/train?dataset=moons&samples=100&hidden=4", wait_until="commit")
         b.goto(proxy + "/train?dataset=circles&samples=120&hidden=3", wait_until="commit")
-        for page in (a, b):
-            page.get_by_role("button", name="▶ Play").click(timeout=90_000)
+        for page in (a, b):   # the renderer is drawn once its live channel is open
+            page.wait_for_selector(".gp-live[data-channel='open'][data-seq]", timeout=90_000)
+            press(page, "Play")
         for page in (a, b):   # both train: the epoch each page shows keeps rising
             page.wait_for_function(
                 "() => { const t = document.querySelector('[data-testid=\"gp-epoch\"]');"
                 " return t && Number(t.textContent) >= 20; }", timeout=90_000)
-            page.get_by_role("button", name="⏸ Pause").click(timeout=30_000)
+            press(page, "Pause")
             page.wait_for_selector(IDLE, timeout=30_000)
         # each sees only its own run
         assert a.get_by_text("Dataset('moons', train=80").count() == 1
@@ -106,12 +107,15 @@ def test_two_learners_through_nginx_each_keep_their_own_worker_and_session(
         a_ctx.close()
         b_ctx.close()
 
-        # sticky: every request of a learner, websocket included, went to one worker
+        # sticky: every request of a learner, both websockets included (Streamlit's
+        # and the live channel's), went to one worker
         time.sleep(0.5)
         for worker, key in keys.items():
             lines = [(req, w) for req, w, k in _log_lines(run) if k == key]
             assert {w for _, w in lines} == {worker}
             assert any("/_stcore/stream" in req for req, _ in lines)
+            assert any(req.endswith("/_gradplay/live") for req, _ in lines)
+        assert "token" not in (run / "access.log").read_text()       # never logged
 
         # stopping the script stops nginx and both workers, and frees the ports
         os.kill(script.pid, signal.SIGTERM)

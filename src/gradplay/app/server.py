@@ -3,6 +3,8 @@ served by one ``st.App`` (Streamlit's public way to add Starlette routes)."""
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -28,5 +30,15 @@ def make_app() -> st.App:
 
 
 def serve(host: str, port: int) -> None:
-    """Serve the playground on host:port until stopped (SIGINT, SIGTERM)."""
+    """Serve the playground on host:port until SIGINT or SIGTERM, then exit 0.
+
+    The server (uvicorn) takes both signals while it serves, shuts down, and
+    raises the signal again once it has stopped; the handlers set here hear
+    it then and end the process cleanly, as before the server started."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stopped)
     make_app().run(config={**OPTIONS, "server.address": host, "server.port": port})
+
+
+def _stopped(signum, frame) -> None:
+    sys.exit(0)
