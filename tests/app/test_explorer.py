@@ -11,7 +11,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import gradplay  # noqa: E402
-from gradplay.expr import EXAMPLES  # noqa: E402
+from gradplay.app.examples import EXAMPLES  # noqa: E402
 
 HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
 
@@ -58,7 +58,7 @@ def test_expression_gives_value_gradients_and_a_drawn_graph():
     assert all(math.isclose(numeric[k], grads[k], abs_tol=1e-6) for k in grads)
     svg = graph_svg(at)
     assert svg.count("<svg") == 1 and "data 4" in svg and "grad -3" in svg
-    assert at.query_params["expr"] == "a * b + c" and at.query_params["v_b"] == "-3"
+    assert at.query_params["expr"] == "a * b + c" and at.query_params["v_b"] == "-3.0"
 
 
 def test_intermediate_nodes_are_named_and_the_steps_use_the_names():

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from gradplay import Value
 from gradplay.cli import main
-from gradplay.expr import (EXAMPLES, MAX_DEPTH, MAX_LENGTH, MAX_VARIABLES, ExpressionError,
+from gradplay.app.examples import EXAMPLES
+from gradplay.expr import (MAX_DEPTH, MAX_LENGTH, MAX_VARIABLES, ExpressionError,
                            backward_order, build, chain_rule_terms, definition, evaluate,
                            gradient_check, numeric_gradients, replay_backward, variables)
 
@@ -237,12 +238,13 @@ def test_a_power_that_overflows_says_so():
     assert "beyond the largest float" in str(info.value) and info.value.column == 2
 
 
-def test_at_most_26_variables():
-    names = list(string.ascii_lowercase)
-    assert len(variables("+".join(names))) == MAX_VARIABLES == 26
-    with pytest.raises(ExpressionError, match="at most 26 different variables") as info:
+def test_at_most_max_variables_variables():
+    names = [f"v{i}" for i in range(MAX_VARIABLES)]
+    assert len(variables("+".join(names))) == MAX_VARIABLES == 80
+    with pytest.raises(ExpressionError, match="at most 80 different variables") as info:
         variables("+".join(names + ["zz"]))
-    assert info.value.column == len("+".join(names)) + 2   # the 27th name is pointed at
+    assert info.value.column == len("+".join(names)) + 2   # the 81st name is pointed at
+    assert len(variables("+".join(names + names[::-1]))) == MAX_VARIABLES   # reuse is free
 
 
 def test_the_finite_difference_step_must_be_positive():
