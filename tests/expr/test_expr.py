@@ -2,6 +2,8 @@
 
 import math
 import os
+import random
+import re
 import string
 
 import pytest
@@ -188,6 +190,21 @@ HOSTILE = [
     "None",
     "True + 1",
     "print(a)",
+    # names for steps: only NAME = expr; the rest of Python's assignments stays out
+    "a = __import__",
+    "x = 1; x.__class__",
+    "b = 'a'; b",
+    "b = [a]; b",
+    "b, c = a, a; b",
+    "b += a; b",
+    "b = a = 1; b",
+    "a.b = 1; a",
+    "b = (c = a); b",
+    "b = a + a; c = b * b;",
+    "b = a ==",
+    "; a",
+    "a;",
+    "a;;b",
 ]
 
 
@@ -221,8 +238,9 @@ def test_deep_but_allowed_nesting_works():
 
 @pytest.mark.timeout(300)
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(list("ab()+-*/.,_ 0123456789e") +
-                                ["**", "tanh", "relu", "log", "exp", "(", "__", "leaky_relu"]),
+@given(st.lists(st.sampled_from(list("ab()+-*/.,_ 0123456789e=;") +
+                                ["**", "tanh", "relu", "log", "exp", "(", "__", "leaky_relu",
+                                 "b = ", "c = ", "; "]),
                 max_size=40).map("".join) | st.text(max_size=80))
 def test_fuzz_only_expression_errors(text):
     try:
@@ -230,6 +248,67 @@ def test_fuzz_only_expression_errors(text):
         assert math.isfinite(out.data)
     except ExpressionError:
         pass
+
+
+@pytest.mark.timeout(10)
+def test_names_used_twice_at_every_step_stay_linear():
+    """a1 = a + a; a2 = a1 + a1; ...: 60 names, each used twice. The graph has one
+    node per name (not 2^60), and every walk over it visits each node once."""
+    text = "; ".join(["a1 = a + a"] + [f"a{i + 1} = a{i} + a{i}" for i in range(1, 60)])
+    assert len(text) <= MAX_LENGTH
+    out, leaves = evaluate(text, a=1.0)
+    assert out.data == leaves["a"].grad == 2.0 ** 60 and len(out.topological_order()) == 61
+    (row,) = gradient_check(text, a=1.0)
+    assert row.numeric == pytest.approx(2.0 ** 60, rel=1e-6) and row.note == ""
+
+
+# ---------------------------------------------------------------- names for steps
+def test_a_named_step_is_one_node_used_twice():
+    out, leaves = evaluate("b = a + a; c = b * b", a=2.0)
+    b = out.children[0]
+    assert out.children == (b, b) and (b.label, out.label) == ("b", "c")
+    assert (definition(b), definition(out)) == ("a + a", "b * b")
+    assert b.children == (leaves["a"], leaves["a"])
+    assert out.data == 16.0 and leaves["a"].grad == 16.0        # c = 4a^2: dc/da = 8a
+    assert variables("b = a + a; c = b * b") == ["a"]
+    # the same text written out twice is two nodes: the same gradient, another graph
+    twice, twice_leaves = evaluate("(a + a) * (a + a)", a=2.0)
+    assert twice_leaves["a"].grad == 16.0 and len(twice.topological_order()) == 4
+    assert len(out.topological_order()) == 3
+
+
+def test_names_are_kept_and_the_others_are_named_around_them():
+    out, _ = build("d = a * b; e = d + c; e.tanh()", a=2.0, b=-3.0, c=10.0)
+    labels = {n.label: definition(n) for n in out.topological_order() if n.children}
+    assert labels == {"d": "a * b", "e": "d + c", "f": "tanh(e)"}
+    out, _ = build("f = a * b; (f + c).tanh()", a=2.0, b=-3.0, c=10.0)
+    labels = {n.label: definition(n) for n in out.topological_order() if n.children}
+    assert labels == {"f": "a * b", "d": "f + c", "e": "tanh(d)"}      # d, e skip a, b, c, f
+    assert variables("s = y * x; t = s + z; t * w") == ["y", "x", "z", "w"]
+    out, _ = evaluate("k = 2; k * a + k", a=3.0)
+    assert out.data == 8.0 and {n.label for n in out.topological_order()} >= {"k", "a"}
+
+
+@pytest.mark.parametrize("text,column,fragment", [
+    ("b = a + a; b = a * 2; b", 12, "'b' is defined twice"),
+    ("c = b * 2; b = a + a; c * b", 12, "'b' is already a variable"),
+    ("b = b + 1; b", 1, "'b' is already a variable"),
+    ("b = a; b * 2", 1, "b = a only gives a a second name"),
+    ("b = a + 1; c = b; c", 12, "c = b only gives b a second name"),
+    ("b = a + a; c = a * 2", 1, "'b' is defined but never used"),
+    ("a + 1; b", 1, "the value before ';' is never used"),
+    ("tanh = a + 1; tanh", 1, "tanh is a function"),
+    ("if = a + 1; if", 1, "'if' is a Python keyword"),
+    ("_b = a + 1; _b", 1, "names may not start with '_'"),
+    ("a + b = c", 7, "'=' names a step at the start of a statement"),
+    ("b == a", 3, "'==': comparisons are not part of the language"),
+    ("b = a + a;", 11, "ends too early"),
+    ("(b = a)", 4, "expected ')' but found '='"),
+])
+def test_names_for_steps_refuse_what_python_would_not_mean(text, column, fragment):
+    with pytest.raises(ExpressionError) as info:
+        evaluate(text, a=1.0, b=2.0, c=3.0)
+    assert fragment in str(info.value) and info.value.column == column, str(info.value)
 
 
 # ---------------------------------------------------------------- limits (issue 14)
@@ -264,6 +343,30 @@ def test_a_power_that_overflows_says_so():
         evaluate("a**2", a=1e200)
     assert "(1e+200) ** 2 overflowed" in str(info.value)
     assert "beyond the largest float" in str(info.value) and info.value.column == 2
+
+
+def test_an_overflow_names_each_variable_once():
+    with pytest.raises(ExpressionError) as info:
+        evaluate("a + a", a=1.7e308)
+    message = str(info.value)
+    assert "a + a overflowed at a = 1.7e+308: the result is beyond" in message
+    assert message.count("a = 1.7e+308") == 1
+
+
+def test_one_slope_parser_for_both_spellings():
+    """leaky_relu(x, k) and (x).leaky_relu(k) read the slope the same way: any
+    constant (signed, parenthesised, a power) in [-1, 1]; 0.01 if there is none."""
+    for slope_text, slope in [("0.2", 0.2), ("-0.5", -0.5), ("(0.25)", 0.25), ("--0.1", 0.1),
+                              ("2 ** -3", 0.125), ("", 0.01)]:
+        sep = ", " if slope_text else ""
+        for text in (f"leaky_relu(a{sep}{slope_text})", f"(a).leaky_relu({slope_text})"):
+            out, leaves = evaluate(text, a=-2.0)
+            assert out.data == -2.0 * slope and leaves["a"].grad == slope, text
+    for bad, fragment in [("2", "in [-1, 1], got 2"), ("b", "plain number, like 0.01"),
+                          ("(-3)", "in [-1, 1], got -3"), ("9 ** 9 ** 9", "limited to +-64")]:
+        for text in (f"leaky_relu(a, {bad})", f"(a).leaky_relu({bad})"):
+            with pytest.raises(ExpressionError, match=re.escape(fragment)):
+                evaluate(text, a=1.0, b=1.0)
 
 
 def test_at_most_max_variables_variables():
@@ -352,6 +455,71 @@ def test_undefined_neighbourhood_is_noted():
     assert row.autograd == pytest.approx(1e7)
 
 
+def test_an_overflow_in_the_backward_pass_is_noted():
+    """Every factor of the chain rule is a float, but backprop multiplies 1e300 by
+    1e10 on the way: autograd gives inf where d/da = 1e-20 * 1e10 * 1e300 = 1e290."""
+    (row,) = gradient_check("1e300 * (1e10 * (1e-20 * a))", a=1.0)
+    assert row.autograd == math.inf and row.numeric == pytest.approx(1e290, rel=1e-6)
+    assert row.note.startswith("overflow in the backward pass: at c = 1e10 * b, "
+                               "b.grad += 1e+10 × 1e+300 is beyond the largest float")
+    assert "autograd gives inf" in row.note
+
+
+def test_a_backward_sum_that_overflows_is_noted():
+    # b feeds two products; each += is a float, their sum 2e308 is not
+    (row,) = gradient_check("b = 1e-10 * a; 1e308 * b + 1e308 * b", a=1.0)
+    assert row.autograd == math.inf and row.numeric == pytest.approx(2e298, rel=1e-6)
+    assert "b.grad = 1e+308 + 1e+308 is beyond the largest float" in row.note
+
+
+def test_no_overflow_note_where_the_backward_pass_stays_finite():
+    (row,) = gradient_check("1e300 * (1e-20 * (1e10 * a))", a=1.0)   # 1e300 * 1e-20 first
+    assert row.autograd == pytest.approx(1e290) and row.note == ""
+
+
+# ---------------------------------------------------------------- a neuron, as the trainer links it
+NEURONS = {  # the activations as the expression language spells them
+    "tanh": ("({z}).tanh()", math.tanh),
+    "sigmoid": ("sigmoid({z})", lambda z: 1 / (1 + math.exp(-z))),
+    "relu": ("relu({z})", lambda z: max(z, 0.0)),
+    "leaky_relu": ("leaky_relu({z}, 0.01)", lambda z: z if z > 0 else 0.01 * z),
+    "linear": ("{z}", lambda z: z),
+}
+
+
+def neuron_text(n: int, activation: str, inputs: list[float] | None = None) -> str:
+    """One neuron written out: w0*x0 + ... + b, in its activation. With ``inputs``
+    given, the x's are written as numbers (repr, every digit) instead of variables."""
+    xs = [f"x{i}" if inputs is None else repr(inputs[i]) for i in range(n)]
+    z = " + ".join(f"w{i}*{x}" for i, x in enumerate(xs)) + " + b"
+    return NEURONS[activation][0].format(z=z)
+
+
+@pytest.mark.parametrize("activation", NEURONS)
+@pytest.mark.parametrize("n,as_numbers", [(8, False), (32, False), (32, True)],
+                         ids=["2-8-1 output neuron", "32 inputs", "32 inputs as numbers"])
+def test_a_trained_networks_neuron_evaluates_and_checks(n, as_numbers, activation):
+    rng = random.Random(n)
+    w = [rng.uniform(-1, 1) for _ in range(n)]
+    x = [rng.uniform(-2, 2) for _ in range(n)]
+    b = rng.uniform(-0.5, 0.5)
+    text = neuron_text(n, activation, x if as_numbers else None)
+    values = {f"w{i}": w[i] for i in range(n)} | {"b": b}
+    if not as_numbers:
+        values |= {f"x{i}": x[i] for i in range(n)}
+    assert len(text) <= MAX_LENGTH and sorted(variables(text)) == sorted(values)
+    out, leaves = evaluate(text, **values)
+    z = sum(wi * xi for wi, xi in zip(w, x)) + b
+    assert out.data == pytest.approx(NEURONS[activation][1](z), rel=1e-12, abs=1e-15)
+    slope = leaves["b"].grad                                  # d out / dz
+    for i in range(n):
+        assert leaves[f"w{i}"].grad == pytest.approx(slope * x[i], rel=1e-12, abs=1e-15)
+    rows = gradient_check(text, **values)
+    assert [r.name for r in rows] == variables(text)
+    for r in rows:
+        assert r.numeric == pytest.approx(r.autograd, rel=1e-5, abs=1e-7) and r.note == ""
+
+
 # ---------------------------------------------------------------- the command line
 def test_cli_expr_prints_values_and_gradients(capsys, tmp_path):
     code = main(["expr", "(a*b+c).tanh()", "-v", "a=2", "-v", "b=-3", "-v", "c=10",
@@ -382,3 +550,15 @@ def test_cli_expr_variables_are_only_names_the_expression_uses(capsys, flag):
 def test_cli_expr_notes_a_kink(capsys):
     assert main(["expr", "relu(a) + a", "-v", "a=0"]) == 0
     assert "note (a): kink: b = relu(a)" in capsys.readouterr().out
+
+
+def test_cli_expr_notes_a_backward_overflow(capsys):
+    assert main(["expr", "1e300 * (1e10 * (1e-20 * a))", "-v", "a=1"]) == 0
+    out = capsys.readouterr().out
+    assert "value = 1e+290" in out and "note (a): overflow in the backward pass" in out
+
+
+def test_cli_expr_takes_names_for_steps(capsys):
+    assert main(["expr", "b = a + a; c = b * b", "-v", "a=2"]) == 0
+    out = capsys.readouterr().out
+    assert "value = 16" in out and re.search(r"\ba +2 +16 +16\b", out)

@@ -80,14 +80,15 @@ def _overflow_note(output) -> str:
             if not all(map(math.isfinite, (t.local, t.upstream, t.before))) or \
                     math.isfinite(t.after):
                 continue
-            if math.isfinite(t.contribution):
-                sum_text = f"{fmt_number(t.before)} + {fmt_number(t.contribution)}"
-            else:
-                sum_text = f"{fmt_number(t.local)} × {fmt_number(t.upstream)}"
+            grad = f"{t.child.label}.grad"
+            if math.isfinite(t.contribution):      # two finite uses whose sum overflows
+                what = f"{grad} = {fmt_number(t.before)} + {fmt_number(t.contribution)}"
+            else:                                  # one chain-rule product overflows
+                what = f"{grad} += {fmt_number(t.local)} × {fmt_number(t.upstream)}"
             return (f"overflow in the backward pass: at {node.label} = {definition(node)}, "
-                    f"{t.child.label}.grad += {sum_text} is beyond {FLOAT_MAX}, so autograd "
-                    f"gives {t.after}; the gradient itself may be finite (finite differences "
-                    "never form this product)")
+                    f"{what} is beyond {FLOAT_MAX}, so autograd gives {t.after}; the "
+                    "gradient itself may be finite (finite differences never form this "
+                    "number)")
     return ""
 
 

@@ -29,8 +29,13 @@ raises ``ExpressionError`` with the column of the problem.
 
 The limits keep every accepted expression quick to evaluate, check and draw
 (the explorer reruns in well under 0.3 s; ``benchmarks/explorer_rerun.py``).
-``MAX_VARIABLES`` leaves room for one neuron of a 32-wide layer written out,
-``(w0*x0 + ... + w31*x31 + b).tanh()``: 65 variables in about 320 characters.
+At most ``MAX_LENGTH`` = 1000 characters, ``MAX_DEPTH`` = 40 levels of
+parentheses, calls and unary signs, ``MAX_VARIABLES`` = 80 different variables
+(the finite-difference check evaluates the expression twice per variable),
+names of at most ``MAX_NAME`` = 32 characters and exponents within
++-``MAX_EXPONENT`` = 64. That leaves room for one neuron of a 32-wide layer
+written out, ``(w0*x0 + ... + w31*x31 + b).tanh()`` (65 variables, 310
+characters), or with its inputs as numbers written in full (``repr``).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ __all__ = ["ExpressionError", "Token", "tokenize", "Num", "Var", "Op", "parse", 
            "children", "walk", "post_order", "FUNCTIONS", "DEFAULT_SLOPE", "MAX_LENGTH",
            "MAX_DEPTH", "MAX_EXPONENT", "MAX_NAME", "MAX_VARIABLES"]
 
-MAX_LENGTH = 500      # characters
+MAX_LENGTH = 1000     # characters
 MAX_DEPTH = 40        # nested parentheses, unary signs and calls
 MAX_EXPONENT = 64     # |k| in x ** k
 MAX_NAME = 32         # characters in a variable name
