@@ -16,7 +16,9 @@ where it is installed. Rows for Tensor-only ops (matmul, sum, ...) have no
 Value or text form and give their own shapes.
 
 ``torch`` is also a fixture here, for test modules to import: a test that asks
-for it is skipped where PyTorch is not installed, and only that test.
+for it is skipped where PyTorch is not installed, and only that test. And
+``closure_cube`` is an op written the lecture's way, for the tests of code
+that must handle it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Callable
 
 import numpy as np
 import pytest
+
+from gradplay import Value
 
 
 def _tnn():
@@ -132,6 +136,17 @@ def tensor_inputs(op: OpCase, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     return [rng.uniform(lo, hi, size=shape) for (lo, hi), shape in
             zip(op.domain, op.tensor_shapes())]
+
+
+def closure_cube(x: Value) -> Value:
+    """x ** 3 as a learner adds an op in micrograd's lecture: build the node, then
+    give it a ``_backward`` closure (and no stored local derivatives)."""
+    out = Value(x.data ** 3, (x,), "cube")
+
+    def _backward():
+        x.grad += 3 * x.data ** 2 * out.grad     # d x^3 / dx = 3 x^2
+    out._backward = _backward
+    return out
 
 
 @pytest.fixture(scope="session")

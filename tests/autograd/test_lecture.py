@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 
 from gradplay import Value, draw_dot
+from op_table import closure_cube
 
 BIAS = 6.8813735870195432  # the lecture's bias: it makes n = 0.8814, o = tanh(n) = 1/sqrt(2)
 
@@ -200,16 +201,8 @@ def test_lecture_neuron_matches_torch():
 
 def test_an_op_written_in_micrograds_closure_style_still_backpropagates():
     # A learner adds an op the lecture's way: build the node, then assign a closure.
-    def cube(self):
-        out = Value(self.data ** 3, (self,), "cube")
-
-        def _backward():
-            self.grad += 3 * self.data ** 2 * out.grad
-        out._backward = _backward
-        return out
-
     x = Value(2.0)
-    y = cube(x) * 5 + x
+    y = closure_cube(x) * 5 + x
     y.backward()
     assert x.grad == pytest.approx(5 * 3 * 4 + 1)
 

@@ -11,7 +11,7 @@ import pytest
 from gradplay import Value
 from gradplay.autograd import (backward_order, backward_steps, chain_rule_terms,
                                gradient_sums, replay_backward)
-from op_table import torch  # noqa: F401  (a fixture: only the tests that ask for it skip)
+from op_table import closure_cube, torch  # noqa: F401  (torch: a fixture)
 
 
 def neuron():
@@ -146,15 +146,7 @@ def test_nodes_used_once_are_not_sums_and_closure_nodes_still_step():
     out, n = neuron()
     assert gradient_sums(backward_steps(out)) == []
 
-    def cube(x):                                  # an op in micrograd's closure style
-        y = Value(x.data ** 3, (x,), "cube")
-
-        def _backward():
-            x.grad += 3 * x.data ** 2 * y.grad
-        y._backward = _backward
-        return y
-
     x = Value(2.0)
-    y = cube(x) * 5
+    y = closure_cube(x) * 5                      # an op in micrograd's closure style
     steps = backward_steps(y)
     assert x.grad == 60.0 and [len(s.terms) for s in steps] == [2, 0, 0, 0]
