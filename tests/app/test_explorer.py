@@ -11,7 +11,8 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import gradplay  # noqa: E402
-from gradplay.expr import EXAMPLES  # noqa: E402
+from gradplay.app.examples import EXAMPLES  # noqa: E402
+from gradplay.expr import fmt_number  # noqa: E402
 
 HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
 
@@ -58,7 +59,7 @@ def test_expression_gives_value_gradients_and_a_drawn_graph():
     assert all(math.isclose(numeric[k], grads[k], abs_tol=1e-6) for k in grads)
     svg = graph_svg(at)
     assert svg.count("<svg") == 1 and "data 4" in svg and "grad -3" in svg
-    assert at.query_params["expr"] == "a * b + c" and at.query_params["v_b"] == "-3"
+    assert at.query_params["expr"] == "a * b + c" and at.query_params["v_b"] == "-3.0"
 
 
 def test_intermediate_nodes_are_named_and_the_steps_use_the_names():
@@ -212,3 +213,88 @@ def test_a_kink_is_explained_where_autograd_and_finite_differences_disagree():
     assert "kink" in row["note"] and "relu" in row["note"]
     at.number_input(key="var_a").set_value(0.5).run()             # away from the kink
     assert at.dataframe[0].value.iloc[0]["note"] == ""
+
+
+# ---------------------------------------------------------------- links (issue 25 W5)
+def test_a_link_keeps_every_digit_of_its_values():
+    at = explorer(query={"expr": "a*b", "v_a": "0.1234567", "v_b": "1234567.5"})
+    assert at.query_params["v_a"] == "0.1234567" and at.query_params["v_b"] == "1234567.5"
+    assert [n.value for n in at.number_input] == [0.1234567, 1234567.5]
+    table = at.dataframe[0].value
+    grads = dict(zip(table["variable"], table["gradient (autograd)"]))
+    assert grads == {"a": 1234567.5, "b": 0.1234567}
+    assert output_value(at) == fmt_number(0.1234567 * 1234567.5)
+
+
+def test_an_overflow_names_the_variable_once_on_the_page():
+    at = explorer(query={"expr": "a + a", "v_a": "1.7e308"})
+    shown = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    assert any("a + a overflowed at a = 1.7e+308: the result" in s for s in shown), shown
+    assert all(s.count("a = 1.7e+308") <= 1 for s in shown)
+
+
+# ---------------------------------------------------------------- a gradient used twice
+def rendered_text(at: AppTest) -> str:
+    """What the page's Markdown shows, as a reader sees it (CommonMark)."""
+    return "\n".join(visible(m.value)[1] for m in at.markdown
+                     if 'data-testid="gp-graph"' not in m.value)
+
+
+def test_the_gradient_used_twice_example_shows_each_use_and_the_sum():
+    at = explorer()
+    at.selectbox(key="example").select("gradient used twice").run()
+    assert at.text_input(key="expr_text").value == "b = a + a; c = b * b"
+    assert [n.label for n in at.number_input] == ["a"] and output_value(at) == "16"
+    shown = rendered_text(at)
+    # c = b * b uses b twice (4 each), b = a + a uses a twice (8 each)
+    assert "b.grad = 4 + 4 = 8: 4 × 1 from c = b * b; 4 × 1 from c = b * b" in shown
+    assert "a.grad = 8 + 8 = 16: 1 × 8 from b = a + a; 1 × 8 from b = a + a" in shown
+    at.slider[0].set_value(1).run()                      # the first step: c = b * b
+    step = rendered_text(at)
+    assert "b.grad += 4 × 1 = 4" in step
+    assert "use 1 of 2 of b, so the terms add up: b.grad = 0 + 4 = 4" in step
+    assert "use 2 of 2 of b, so the terms add up: b.grad = 4 + 4 = 8, complete" in step
+    table = at.dataframe[0].value
+    assert list(table["gradient (autograd)"]) == [16.0]
+
+
+def test_names_with_underscores_stay_as_typed_in_the_sums():
+    at = explorer("s_1_ = x_1_ * x_1_; s_1_ + s_1_")
+    shown = rendered_text(at)
+    assert "s_1_.grad = 1 + 1 = 2" in shown and "x_1_.grad = " in shown
+    for m in at.markdown:
+        rendered, _ = visible(m.value)
+        assert "<a " not in rendered and "<img" not in rendered
+        assert re.findall(r"<em>(.*?)</em>", rendered) in ([], ["adds"])   # the page's own
+
+
+# ---------------------------------------------------------------- a neuron, linked from /train
+def neuron_link(n: int, activation: str) -> dict:
+    """The link the live trainer makes for one neuron: its expression and its values."""
+    z = " + ".join(f"w{i}*x{i}" for i in range(n)) + " + b"
+    text = {"tanh": f"({z}).tanh()", "sigmoid": f"sigmoid({z})", "relu": f"relu({z})",
+            "leaky_relu": f"leaky_relu({z}, 0.01)", "linear": z}[activation]
+    query = {"expr": text, "v_b": repr(0.1)}
+    for i in range(n):
+        query[f"v_w{i}"], query[f"v_x{i}"] = repr(0.5 - i / n), repr((-1) ** i * 0.75)
+    return query
+
+
+@pytest.mark.parametrize("n,activation", [(8, "sigmoid"), (32, "tanh"), (32, "relu"),
+                                          (32, "leaky_relu"), (32, "linear")])
+def test_a_neuron_opens_from_its_link(n, activation):
+    query = neuron_link(n, activation)
+    at = explorer(query=query)
+    assert not at.error and at.text_input(key="expr_text").value == query["expr"]
+    assert len(at.number_input) == 2 * n + 1
+    table = at.dataframe[0].value
+    assert len(table) == 2 * n + 1 and all(note == "" for note in table["note"])
+    assert max(abs(table["gradient (autograd)"] - table["gradient (finite differences)"])) < 1e-6
+    values = {k[2:]: float(v) for k, v in query.items() if k.startswith("v_")}
+    assert dict(zip(table["variable"], table["value"])) == values
+    nodes = 4 * n + 1 + (activation != "linear")   # 2n + 1 leaves, n products, n sums, f
+    assert at.slider[0].max == nodes
+    drawn = [m for m in at.markdown if 'data-testid="gp-graph"' in m.value]
+    assert bool(drawn) == (nodes <= 60)                   # 8 inputs drawn; 32 summarised
+    at.slider[0].set_value(2).run()                       # a step of the backward pass
+    assert "the chain rule gives each input" in page_text(at) and not at.exception

@@ -5,8 +5,10 @@ graph's size against the window, the step text as rendered, the variable
 boxes after a typo. Screenshots go to pytest's tmp_path.
 """
 
+import math
 import re
 import time
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -135,3 +137,45 @@ def test_hostile_text_renders_no_link_or_image(explorer):
             assert "'__init__'" in alert
         if text == "a ** b":
             assert "like a**2 or a**-0.5 (a variable exponent is not supported)" in alert
+
+
+def open_link(browser, server, query: dict):
+    """The explorer opened from a link (every character percent-encoded, + and ; too)."""
+    page = browser.new_page(viewport={"width": WIDTH, "height": 2000})
+    page.goto(server + "/explorer?" + urlencode(query, quote_via=quote))
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_selector("[data-testid='stMetricValue']", timeout=30_000)
+    return page
+
+
+def test_a_neurons_link_opens_with_every_value(browser, server):
+    """The live trainer's 'Open in the explorer' link for one neuron of a 32-wide layer."""
+    z = " + ".join(f"w{i}*x{i}" for i in range(32)) + " + b"
+    query = {"expr": f"({z}).tanh()", "v_b": "0.1"}
+    for i in range(32):
+        query[f"v_w{i}"], query[f"v_x{i}"] = repr(0.5 - i / 32), repr((-1) ** i * 0.75)
+    page = open_link(browser, server, query)
+    try:
+        assert page.locator("input[aria-label='Expression']").input_value() == query["expr"]
+        assert page.locator("[data-testid='stNumberInput']").count() == 65
+        s = sum((0.5 - i / 32) * (-1) ** i * 0.75 for i in range(32)) + 0.1
+        shown = page.locator("[data-testid='stMetricValue']").first.inner_text()
+        assert shown == f"{math.tanh(s):.4g}"
+        assert "130 nodes in the graph" in page.content()
+        assert page.locator("[data-testid='stDataFrame']").count() == 1   # the gradient table
+    finally:
+        page.close()
+
+
+def test_a_gradient_used_twice_reads_as_a_sum(browser, server):
+    page = open_link(browser, server, {"expr": "b = a + a; c = b * b", "v_a": "2"})
+    try:
+        sums = page.locator("[data-testid='stMarkdownContainer']", has_text="Used more than once")
+        text = sums.first.inner_text()
+        assert "b.grad = 4 + 4 = 8" in text and "a.grad = 8 + 8 = 16" in text
+        assert "1 × 8 from b = a + a" in text
+        # (`+=`) and, for each of b and a, its sum and its terms: code, never formatting
+        assert sums.first.locator("code").count() == 5
+        assert sums.first.locator("a, img, strong code, em code").count() == 0
+    finally:
+        page.close()

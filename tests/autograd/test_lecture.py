@@ -7,10 +7,14 @@ words, with ``from gradplay import Value`` as the only change a learner makes.
 
 import math
 import random
+import re
+import shutil
+from collections import Counter
 
 import pytest
 
-from gradplay import Value
+from gradplay import Value, draw_dot
+from op_table import closure_cube
 
 BIAS = 6.8813735870195432  # the lecture's bias: it makes n = 0.8814, o = tanh(n) = 1/sqrt(2)
 
@@ -197,16 +201,8 @@ def test_lecture_neuron_matches_torch():
 
 def test_an_op_written_in_micrograds_closure_style_still_backpropagates():
     # A learner adds an op the lecture's way: build the node, then assign a closure.
-    def cube(self):
-        out = Value(self.data ** 3, (self,), "cube")
-
-        def _backward():
-            self.grad += 3 * self.data ** 2 * out.grad
-        out._backward = _backward
-        return out
-
     x = Value(2.0)
-    y = cube(x) * 5 + x
+    y = closure_cube(x) * 5 + x
     y.backward()
     assert x.grad == pytest.approx(5 * 3 * 4 + 1)
 
@@ -344,10 +340,9 @@ def test_lecture_training_loop_gives_the_lectures_numbers():
     assert ours[-1] < 0.2 * ours[0]   # and it learns
 
 
-def test_lecture_draw_dot_walks_the_graph():
-    graphviz = pytest.importorskip("graphviz")
-    o = lecture_neuron()["o"]
-    o.backward()
+# ---------------------------------------------------------------- draw_dot
+def lecture_trace(root):
+    """The lecture's trace: every node and every (child, parent) edge, as sets."""
     nodes, edges = set(), set()
 
     def build(v):
@@ -356,8 +351,15 @@ def test_lecture_draw_dot_walks_the_graph():
             for child in v._prev:
                 edges.add((child, v))
                 build(child)
-    build(o)
+    build(root)
+    return nodes, edges
+
+
+def lecture_draw_dot(root):
+    """The lecture's draw_dot, as its notebook writes it: the reference graph."""
+    graphviz = pytest.importorskip("graphviz")
     dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
+    nodes, edges = lecture_trace(root)
     for n in nodes:
         uid = str(id(n))
         dot.node(name=uid, label="{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad),
@@ -367,6 +369,124 @@ def test_lecture_draw_dot_walks_the_graph():
             dot.edge(uid + n._op, uid)
     for n1, n2 in edges:
         dot.edge(str(id(n1)), str(id(n2)) + n2._op)
-    assert len(nodes) == 10 and len(edges) == 9
-    assert "{ o | data 0.7071 | grad 1.0000 }" in dot.source
-    assert "{ x1 | data 2.0000 | grad -1.5000 }" in dot.source
+    return dot
+
+
+QUOTED = r'"(?:[^"\\]|\\.)*"'
+
+
+def _unquote(token: str) -> str:
+    """A DOT id as written, less its quotes; inside them only \\" is an escape of DOT's
+    own (a record's \\| is the record's, and stays)."""
+    return token[1:-1].replace('\\"', '"') if token.startswith('"') else token
+
+
+def dot_structure(dot) -> tuple:
+    """A Digraph's structure, with its ids replaced by what they show: each node's
+    (label, shape), and each edge as (source, target) in those terms. An op node is
+    told apart by the record it feeds. Raw DOT text differs in ids; this does not."""
+    nodes, edges = {}, []
+    for line in dot.body:
+        line = line.strip()
+        edge = re.fullmatch(rf"({QUOTED}|\S+) -> ({QUOTED}|\S+)", line)
+        if edge:
+            edges.append(tuple(_unquote(t) for t in edge.groups()))
+            continue
+        name, attrs = re.fullmatch(rf"({QUOTED}|\S+) \[(.*)\]", line).groups()
+        pairs = dict((k, _unquote(v)) for k, v in re.findall(rf"(\w+)=({QUOTED}|[^\s\]]+)",
+                                                             attrs))
+        nodes[_unquote(name)] = (pairs["label"], pairs.get("shape", "ellipse"))
+    feeds = {src: nodes[dst][0] for src, dst in edges if nodes[src][1] != "record"}
+    seen = {n: (label, shape, feeds.get(n, "")) for n, (label, shape) in nodes.items()}
+    return (Counter(seen.values()), Counter((seen[a], seen[b]) for a, b in edges),
+            dict(dot.graph_attr))
+
+
+def lecture_expression():
+    """The lecture's first graph: L = (a*b + c) * f, every node labelled."""
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f
+    L.label = "L"
+    return L
+
+
+def lecture_tanh_by_exp():
+    g = lecture_neuron()
+    e = (2 * g["n"]).exp()
+    e.label = "e"
+    o = (e - 1) / (e + 1)
+    o.label = "o"
+    return o
+
+
+def lecture_bug():
+    a = Value(3.0, label="a")
+    b = a + a
+    b.label = "b"
+    return b
+
+
+def lecture_mlp_output():
+    net = lecture_mlp(Value, 3, [4, 4, 1], random.Random(0))
+    return net([2.0, 3.0, -1.0])
+
+
+GRAPHS = {"L = (a*b + c) * f": lecture_expression, "the neuron": lambda: lecture_neuron()["o"],
+          "tanh by exp": lecture_tanh_by_exp, "b = a + a": lecture_bug,
+          "MLP(3, [4, 4, 1])": lecture_mlp_output}
+
+
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=GRAPHS)
+@pytest.mark.parametrize("backward", [False, True], ids=["before backward", "after"])
+def test_draw_dot_draws_the_lectures_graph(build, backward):
+    root = build()
+    if backward:
+        root.backward()
+    ours = draw_dot(root)
+    assert type(ours).__name__ == "Digraph" and ours.format == "svg"
+    assert dot_structure(ours) == dot_structure(lecture_draw_dot(root))
+
+
+def test_draw_dot_shows_the_lectures_numbers():
+    o = lecture_neuron()["o"]
+    o.backward()
+    labels = dot_structure(draw_dot(o))[0]
+    assert ("{ o | data 0.7071 | grad 1.0000 }", "record", "") in labels
+    assert ("{ x1 | data 2.0000 | grad -1.5000 }", "record", "") in labels
+    assert ("tanh", "ellipse", "{ o | data 0.7071 | grad 1.0000 }") in labels
+    assert sum(shape == "record" for _, shape, _ in labels.elements()) == 10
+    edges = dot_structure(draw_dot(lecture_bug()))[1]
+    assert sum(edges.values()) == 2              # a -> +, + -> b: one edge, as micrograd draws
+
+
+def test_draw_dot_takes_micrograds_format_and_rankdir():
+    o = lecture_neuron()["o"]
+    assert draw_dot(o).graph_attr == {"rankdir": "LR"}
+    tb = draw_dot(o, format="png", rankdir="TB")   # micrograd's trace_graph notebook's call
+    assert tb.format == "png" and tb.graph_attr == {"rankdir": "TB"}
+    with pytest.raises(ValueError, match="rankdir must be 'LR' or 'TB'"):
+        draw_dot(o, rankdir="BT; evil=1")
+
+
+def test_draw_dot_escapes_record_syntax_in_a_label():
+    v = Value(1.0, label="a|b{c}")
+    labels = dot_structure(draw_dot(v * 2))[0]
+    assert ("{ a\\|b\\{c\\} | data 1.0000 | grad 0.0000 }", "record", "") in labels
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+def test_draw_dot_shows_in_a_notebook_as_the_lectures_does():
+    o = lecture_neuron()["o"]
+    o.backward()
+    bundle = draw_dot(o)._repr_mimebundle_()           # what Jupyter calls to show a cell
+    svg = bundle["image/svg+xml"]
+    assert svg.lstrip().startswith("<?xml") and "data 0.7071" in svg
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    reference = re.findall(r">([^<>]+)</text>", lecture_draw_dot(o)._repr_mimebundle_()[
+        "image/svg+xml"])
+    assert sorted(texts) == sorted(reference)          # the same words in the picture

@@ -15,9 +15,17 @@ import pytest
 
 from gradplay import Value
 
-micrograd_engine = pytest.importorskip("micrograd.engine")
-micrograd_nn = pytest.importorskip("micrograd.nn")
-torch = pytest.importorskip("torch")
+from op_table import torch  # noqa: F401  (a fixture: only the tests that ask for it skip)
+
+
+@pytest.fixture(scope="module")
+def micrograd_engine():
+    return pytest.importorskip("micrograd.engine")
+
+
+@pytest.fixture(scope="module")
+def micrograd_nn():
+    return pytest.importorskip("micrograd.nn")
 
 
 # ---------------------------------------------------------------- micrograd's test suite
@@ -55,18 +63,24 @@ def _run(build, V):
 
 
 @pytest.mark.parametrize("build", [relu_chain, in_place_mix])
-def test_the_checks_of_micrograds_test_suite_give_micrograds_numbers(build):
+def test_the_checks_of_micrograds_test_suite_give_micrograds_numbers(build, micrograd_engine):
     ours = _run(build, Value)
     theirs = _run(build, micrograd_engine.Value)
     assert ours[0] == pytest.approx(theirs[0], rel=1e-12)
     assert ours[1] == pytest.approx(theirs[1], rel=1e-12)
+
+
+@pytest.mark.parametrize("build", [relu_chain, in_place_mix])
+def test_the_checks_of_micrograds_test_suite_against_torch(build, torch):
+    """micrograd's own suite compares its engine with PyTorch: so do we."""
+    ours = _run(build, Value)
     ref = _run(build, lambda x: torch.tensor(x, dtype=torch.float64, requires_grad=True))
     assert ours[0] == pytest.approx(ref[0], rel=1e-12)
     assert ours[1] == pytest.approx(ref[1], rel=1e-10)
 
 
 # ---------------------------------------------------------------- micrograd's demo
-def demo_step_losses(steps: int):
+def demo_step_losses(micrograd_nn, steps: int):
     """micrograd's demo (moons, MLP(2, [16, 16, 1]), max-margin loss + L2, SGD) for a
     few steps, with whatever Value class ``micrograd.nn`` currently uses."""
     from sklearn.datasets import make_moons
@@ -92,10 +106,10 @@ def demo_step_losses(steps: int):
     return losses
 
 
-def test_micrograds_own_nn_and_demo_run_on_gradplays_value(monkeypatch):
-    theirs = demo_step_losses(4)
+def test_micrograds_own_nn_and_demo_run_on_gradplays_value(monkeypatch, micrograd_nn):
+    theirs = demo_step_losses(micrograd_nn, 4)
     monkeypatch.setattr(micrograd_nn, "Value", Value)
-    ours = demo_step_losses(4)
+    ours = demo_step_losses(micrograd_nn, 4)
     assert all(isinstance(p, Value) for p in micrograd_nn.MLP(2, [3, 1]).parameters())
     assert [a for _, a in ours] == [a for _, a in theirs]
     assert [loss for loss, _ in ours] == pytest.approx([loss for loss, _ in theirs], rel=1e-12)
@@ -213,7 +227,7 @@ def eureka_run(steps=3):
     return data, start, losses, model, (nodes, names, colours)
 
 
-def torch_reference(data, start, steps):
+def torch_reference(torch, data, start, steps):
     """The same network, loss and optimizer in PyTorch (torch.optim.AdamW)."""
     params, k = [], 0
     shapes = [(2, 8), (8, 3)]
@@ -245,8 +259,12 @@ def test_eurekalabs_single_file_micrograd_runs_with_only_the_import_changed():
     data, start, losses, model, (nodes, names, colours) = eureka_run(steps=3)
     params = model.parameters()
     assert all(hasattr(p, "m") and hasattr(p, "v") for p in params)
-    assert losses == pytest.approx(torch_reference(data, start, 3), rel=1e-10)
     assert losses[-1] < losses[0]
     assert colours == {"lightgreen", "lightblue"} and len(nodes) > 50
     assert any(name.endswith("log") for name in names)
     assert math.isfinite(losses[-1])
+
+
+def test_eurekalabs_single_file_gives_torchs_losses(torch):
+    data, start, losses, _, _ = eureka_run(steps=3)
+    assert losses == pytest.approx(torch_reference(torch, data, start, 3), rel=1e-10)

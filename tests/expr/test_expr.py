@@ -2,6 +2,8 @@
 
 import math
 import os
+import random
+import re
 import string
 
 import pytest
@@ -10,54 +12,83 @@ from hypothesis import strategies as st
 
 from gradplay import Value
 from gradplay.cli import main
-from gradplay.expr import (EXAMPLES, MAX_DEPTH, MAX_LENGTH, MAX_VARIABLES, ExpressionError,
-                           backward_order, build, chain_rule_terms, definition, evaluate,
-                           gradient_check, numeric_gradients, replay_backward, variables)
+from gradplay.app.examples import EXAMPLES
+from gradplay.expr import (FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_VARIABLES, ExpressionError,
+                           build, definition, evaluate, gradient_check, numeric_gradients,
+                           variables)
 
-torch = pytest.importorskip("torch")
+from op_table import TEXT_OPS, by_name
 
-# text, the same graph built by hand, the same maths in torch
-GRAMMAR = [
-    ("a + b * c", lambda a, b, c: a + b * c, lambda a, b, c: a + b * c),
-    ("(a + b) * c", lambda a, b, c: (a + b) * c, lambda a, b, c: (a + b) * c),
-    ("a - b - c", lambda a, b, c: (a - b) - c, lambda a, b, c: (a - b) - c),
-    ("a / b / c", lambda a, b, c: (a / b) / c, lambda a, b, c: (a / b) / c),
-    ("-a ** 2 + b", lambda a, b, c: -(a ** 2) + b, lambda a, b, c: -(a ** 2) + b),
-    ("a ** -1.5 * 1e-3", lambda a, b, c: a ** -1.5 * 1e-3, lambda a, b, c: a ** -1.5 * 1e-3),
-    ("a ** 2 ** 2", lambda a, b, c: a ** 4, lambda a, b, c: a ** 4),
-    ("2 * a + .5", lambda a, b, c: 2 * a + 0.5, lambda a, b, c: 2 * a + 0.5),
-    ("(a * b + c).tanh()", lambda a, b, c: (a * b + c).tanh(), lambda a, b, c: (a * b + c).tanh()),
-    ("tanh(a * b + c)", lambda a, b, c: (a * b + c).tanh(), lambda a, b, c: (a * b + c).tanh()),
-    ("relu(b) + relu(a)", lambda a, b, c: b.relu() + a.relu(), lambda a, b, c: b.relu() + a.relu()),
-    ("sigmoid(a - c)", lambda a, b, c: (a - c).sigmoid(), lambda a, b, c: (a - c).sigmoid()),
-    ("leaky_relu(b, 0.2) * a", lambda a, b, c: b.leaky_relu(0.2) * a,
-     lambda a, b, c: torch.nn.functional.leaky_relu(b, 0.2) * a),
-    ("(b).leaky_relu()", lambda a, b, c: b.leaky_relu(0.01),
-     lambda a, b, c: torch.nn.functional.leaky_relu(b, 0.01)),
-    ("exp(a) / log(c)", lambda a, b, c: a.exp() / c.log(), lambda a, b, c: a.exp() / c.log()),
-    ("softplus(b) * a * a", lambda a, b, c: b.softplus() * a * a,
-     lambda a, b, c: torch.nn.functional.softplus(b) * a * a),
-    ("(a*b).tanh().exp() + -(-c)", lambda a, b, c: (a * b).tanh().exp() + -(-c),
-     lambda a, b, c: (a * b).tanh().exp() + -(-c)),
+
+# ---------------------------------------------------------------- the grammar
+@pytest.mark.parametrize("op", **by_name(TEXT_OPS))
+def test_each_op_in_text_builds_that_value_op(op):
+    """The text form of every op of the op table (tests/op_table.py) builds the
+    same Value op as the Python form: the same value and gradients, to the bit,
+    and finite differences agree. (The op table checks each op against PyTorch.)"""
+    for xs in op.points():
+        values = dict(zip("ab", xs))
+        out, leaves = evaluate(op.text, **values)
+        hand = [Value(x) for x in xs]
+        ref = op.value(*hand)
+        ref.backward()
+        assert (out.op, out.data) == (ref.op, ref.data)
+        assert [leaves[n].grad for n in values] == [h.grad for h in hand]
+        numeric = numeric_gradients(op.text, **values)
+        for name, leaf in leaves.items():
+            assert numeric[name] == pytest.approx(leaf.grad, rel=1e-6, abs=1e-8)
+
+
+def method_spelling(text: str) -> str:
+    """f(a) -> (a).f() and f(a, k) -> (a).f(k): the same call, written as a method."""
+    name, _, rest = text.partition("(")
+    arg, _, slope = rest.rstrip(")").partition(", ")
+    return f"({arg}).{name}({slope})"
+
+
+@pytest.mark.parametrize("op", **by_name([op for op in TEXT_OPS
+                                          if op.text.split("(")[0] in FUNCTIONS]))
+def test_every_function_has_a_method_spelling(op):
+    x = op.points()[0][0]
+    out, leaves = evaluate(op.text, a=x)
+    method, m_leaves = evaluate(method_spelling(op.text), a=x)
+    assert (method.op, method.data, m_leaves["a"].grad) == (out.op, out.data, leaves["a"].grad)
+
+
+# text, the same graph built by hand: precedence, associativity, signs, constants, names
+PRECEDENCE = [
+    ("a + b * c", lambda a, b, c: a + b * c),
+    ("(a + b) * c", lambda a, b, c: (a + b) * c),
+    ("a - b - c", lambda a, b, c: (a - b) - c),
+    ("a / b / c", lambda a, b, c: (a / b) / c),
+    ("-a ** 2 + b", lambda a, b, c: -(a ** 2) + b),
+    ("a ** -1.5 * 1e-3", lambda a, b, c: a ** -1.5 * 1e-3),
+    ("a ** 2 ** 2", lambda a, b, c: a ** 4),
+    ("2 * a + .5", lambda a, b, c: 2 * a + 0.5),
+    ("tanh(a * b + c)", lambda a, b, c: (a * b + c).tanh()),
+    ("(a*b).tanh().exp() + -(-c)", lambda a, b, c: (a * b).tanh().exp() + -(-c)),
+    ("leaky_relu(b, -(2 ** -3)) * a", lambda a, b, c: b.leaky_relu(-0.125) * a),
+    ("d = a * b; d * d + d", lambda a, b, c: (lambda d: d * d + d)(a * b)),
+    ("(a * b) * (a * b) + a * b", lambda a, b, c: (a * b) * (a * b) + a * b),
+    ("k = 2; e = k * a; f = e + c; f * e", lambda a, b, c: (lambda e: (e + c) * e)(2 * a)),
 ]
 
 
-@pytest.mark.parametrize("text,by_hand,in_torch", GRAMMAR, ids=[g[0] for g in GRAMMAR])
-def test_grammar_matches_hand_built_graph_and_torch(text, by_hand, in_torch):
+@pytest.mark.parametrize("text,by_hand", PRECEDENCE, ids=[p[0] for p in PRECEDENCE])
+def test_grammar_builds_the_graph_python_would(text, by_hand):
+    """Each text gives the graph the Python expression builds: the same value and
+    gradients, and the same number of nodes (a named step is one node, used twice;
+    the same text written twice is two)."""
     vals = {"a": 1.7, "b": -0.6, "c": 2.5}
-    out, leaves = evaluate(text, **vals)
+    out, leaves = evaluate(text, **{n: vals[n] for n in variables(text)})
     hand = {k: Value(v) for k, v in vals.items()}
     ref = by_hand(hand["a"], hand["b"], hand["c"])
     ref.backward()
     assert out.data == pytest.approx(ref.data, rel=1e-15, abs=1e-15)
-    tv = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in vals.items()}
-    t_out = in_torch(tv["a"], tv["b"], tv["c"])
-    t_out.backward()
-    assert out.data == pytest.approx(t_out.item(), rel=1e-12, abs=1e-15)
+    assert len(out.topological_order()) == len(ref.topological_order())
     for name, leaf in leaves.items():
-        assert leaf.grad == pytest.approx(hand[name].grad, rel=1e-12, abs=1e-15)
-        assert leaf.grad == pytest.approx(tv[name].grad.item(), rel=1e-10, abs=1e-14)
-    numeric = numeric_gradients(text, **vals)
+        assert leaf.grad == pytest.approx(hand[name].grad, rel=1e-14, abs=1e-15)
+    numeric = numeric_gradients(text, **{n: vals[n] for n in leaves})
     for name, leaf in leaves.items():
         assert numeric[name] == pytest.approx(leaf.grad, rel=1e-5, abs=1e-6)
 
@@ -99,6 +130,21 @@ def test_missing_and_bad_values_are_named():
     ("relu(a, 2)", 9, "takes no extra argument"),
     ("leaky_relu(a, b)", 15, "slope of leaky_relu must be a plain number"),
     ("", 1, "empty"),
+    # names for steps: only what Python would mean by them
+    ("b = a + a; b = a * 2; b", 12, "'b' is defined twice"),
+    ("c = b * 2; b = a + a; c * b", 12, "'b' is already a variable"),
+    ("b = b + 1; b", 1, "'b' is already a variable"),
+    ("b = a; b * 2", 1, "b = a only gives a a second name"),
+    ("b = a + 1; c = b; c", 12, "c = b only gives b a second name"),
+    ("b = a + a; c = a * 2", 1, "'b' is defined but never used"),
+    ("a + 1; b", 1, "the value before ';' is never used"),
+    ("tanh = a + 1; tanh", 1, "tanh is a function"),
+    ("if = a + 1; if", 1, "'if' is a Python keyword"),
+    ("_b = a + 1; _b", 1, "names may not start with '_'"),
+    ("a + b = c", 7, "'=' names a step at the start of a statement"),
+    ("b == a", 3, "'==': comparisons are not part of the language"),
+    ("b = a + a;", 11, "ends too early"),
+    ("(b = a)", 4, "expected ')' but found '='"),
 ])
 def test_syntax_errors_carry_the_column(text, column, fragment):
     with pytest.raises(ExpressionError) as info:
@@ -159,6 +205,21 @@ HOSTILE = [
     "None",
     "True + 1",
     "print(a)",
+    # names for steps: only NAME = expr; the rest of Python's assignments stays out
+    "a = __import__",
+    "x = 1; x.__class__",
+    "b = 'a'; b",
+    "b = [a]; b",
+    "b, c = a, a; b",
+    "b += a; b",
+    "b = a = 1; b",
+    "a.b = 1; a",
+    "b = (c = a); b",
+    "b = a + a; c = b * b;",
+    "b = a ==",
+    "; a",
+    "a;",
+    "a;;b",
 ]
 
 
@@ -192,8 +253,9 @@ def test_deep_but_allowed_nesting_works():
 
 @pytest.mark.timeout(300)
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(list("ab()+-*/.,_ 0123456789e") +
-                                ["**", "tanh", "relu", "log", "exp", "(", "__", "leaky_relu"]),
+@given(st.lists(st.sampled_from(list("ab()+-*/.,_ 0123456789e=;") +
+                                ["**", "tanh", "relu", "log", "exp", "(", "__", "leaky_relu",
+                                 "b = ", "c = ", "; "]),
                 max_size=40).map("".join) | st.text(max_size=80))
 def test_fuzz_only_expression_errors(text):
     try:
@@ -201,6 +263,45 @@ def test_fuzz_only_expression_errors(text):
         assert math.isfinite(out.data)
     except ExpressionError:
         pass
+
+
+@pytest.mark.timeout(10)
+def test_names_used_twice_at_every_step_stay_linear():
+    """a1 = a + a; a2 = a1 + a1; ...: 60 names, each used twice. The graph has one
+    node per name (not 2^60), and every walk over it visits each node once."""
+    text = "; ".join(["a1 = a + a"] + [f"a{i + 1} = a{i} + a{i}" for i in range(1, 60)])
+    assert len(text) <= MAX_LENGTH
+    out, leaves = evaluate(text, a=1.0)
+    assert out.data == leaves["a"].grad == 2.0 ** 60 and len(out.topological_order()) == 61
+    (row,) = gradient_check(text, a=1.0)
+    assert row.numeric == pytest.approx(2.0 ** 60, rel=1e-6) and row.note == ""
+
+
+# ---------------------------------------------------------------- names for steps
+def test_a_named_step_is_one_node_used_twice():
+    out, leaves = evaluate("b = a + a; c = b * b", a=2.0)
+    b = out.children[0]
+    assert out.children == (b, b) and (b.label, out.label) == ("b", "c")
+    assert (definition(b), definition(out)) == ("a + a", "b * b")
+    assert b.children == (leaves["a"], leaves["a"])
+    assert out.data == 16.0 and leaves["a"].grad == 16.0        # c = 4a^2: dc/da = 8a
+    assert variables("b = a + a; c = b * b") == ["a"]
+    # the same text written out twice is two nodes: the same gradient, another graph
+    twice, twice_leaves = evaluate("(a + a) * (a + a)", a=2.0)
+    assert twice_leaves["a"].grad == 16.0 and len(twice.topological_order()) == 4
+    assert len(out.topological_order()) == 3
+
+
+def test_names_are_kept_and_the_others_are_named_around_them():
+    out, _ = build("d = a * b; e = d + c; e.tanh()", a=2.0, b=-3.0, c=10.0)
+    labels = {n.label: definition(n) for n in out.topological_order() if n.children}
+    assert labels == {"d": "a * b", "e": "d + c", "f": "tanh(e)"}
+    out, _ = build("f = a * b; (f + c).tanh()", a=2.0, b=-3.0, c=10.0)
+    labels = {n.label: definition(n) for n in out.topological_order() if n.children}
+    assert labels == {"f": "a * b", "d": "f + c", "e": "tanh(d)"}      # d, e skip a, b, c, f
+    assert variables("s = y * x; t = s + z; t * w") == ["y", "x", "z", "w"]
+    out, _ = evaluate("k = 2; k * a + k", a=3.0)
+    assert out.data == 8.0 and {n.label for n in out.topological_order()} >= {"k", "a"}
 
 
 # ---------------------------------------------------------------- limits (issue 14)
@@ -237,12 +338,38 @@ def test_a_power_that_overflows_says_so():
     assert "beyond the largest float" in str(info.value) and info.value.column == 2
 
 
-def test_at_most_26_variables():
-    names = list(string.ascii_lowercase)
-    assert len(variables("+".join(names))) == MAX_VARIABLES == 26
-    with pytest.raises(ExpressionError, match="at most 26 different variables") as info:
+def test_an_overflow_names_each_variable_once():
+    with pytest.raises(ExpressionError) as info:
+        evaluate("a + a", a=1.7e308)
+    message = str(info.value)
+    assert "a + a overflowed at a = 1.7e+308: the result is beyond" in message
+    assert message.count("a = 1.7e+308") == 1
+
+
+def test_one_slope_parser_for_both_spellings():
+    """leaky_relu(x, k) and (x).leaky_relu(k) read the slope the same way: any
+    constant (signed, parenthesised, a power) in [-1, 1]; 0.01 if there is none."""
+    for slope_text, slope in [("0.2", 0.2), ("-0.5", -0.5), ("(0.25)", 0.25), ("--0.1", 0.1),
+                              ("2 ** -3", 0.125), ("", 0.01)]:
+        sep = ", " if slope_text else ""
+        for text in (f"leaky_relu(a{sep}{slope_text})", f"(a).leaky_relu({slope_text})"):
+            out, leaves = evaluate(text, a=-2.0)
+            assert out.data == -2.0 * slope and leaves["a"].grad == slope, text
+    for bad, fragment in [("2", "in [-1, 1], got 2"), ("b", "plain number, like 0.01"),
+                          ("(-3)", "in [-1, 1], got -3"), ("9 ** 9 ** 9", "limited to +-64")]:
+        for text in (f"leaky_relu(a, {bad})", f"(a).leaky_relu({bad})"):
+            with pytest.raises(ExpressionError, match=re.escape(fragment)):
+                evaluate(text, a=1.0, b=1.0)
+
+
+def test_at_most_max_variables_variables():
+    names = [*string.ascii_lowercase, *(x + y for x in "qxz" for y in string.ascii_lowercase)]
+    names = names[:MAX_VARIABLES]
+    assert len(variables("+".join(names))) == MAX_VARIABLES == 80
+    with pytest.raises(ExpressionError, match="at most 80 different variables") as info:
         variables("+".join(names + ["zz"]))
-    assert info.value.column == len("+".join(names)) + 2   # the 27th name is pointed at
+    assert info.value.column == len("+".join(names)) + 2   # the 81st name is pointed at
+    assert len(variables("+".join(names + names[::-1]))) == MAX_VARIABLES   # reuse is free
 
 
 def test_the_finite_difference_step_must_be_positive():
@@ -321,34 +448,69 @@ def test_undefined_neighbourhood_is_noted():
     assert row.autograd == pytest.approx(1e7)
 
 
-# ---------------------------------------------------------------- stepping through
-def test_backward_order_and_chain_rule_terms():
-    out, leaves = evaluate("(a * b + c).tanh()", a=2.0, b=-3.0, c=10.0)
-    order = backward_order(out)
-    assert order[0] is out and set(leaves.values()) <= set(order)
-    position = {id(n): i for i, n in enumerate(order)}
-    for node in order:  # every node comes after all the nodes that use it
-        for child in node.children:
-            assert position[id(child)] > position[id(node)]
-    terms = chain_rule_terms(out)
-    assert len(terms) == 1
-    assert terms[0]["contribution"] == pytest.approx(1 - math.tanh(4.0) ** 2)
-    mul = next(n for n in order if n.op == "*")
-    ts = chain_rule_terms(mul)
-    assert [t["local"] for t in ts] == [-3.0, 2.0]
-    assert ts[0]["contribution"] == pytest.approx(leaves["a"].grad)
+def test_an_overflow_in_the_backward_pass_is_noted():
+    """Every factor of the chain rule is a float, but backprop multiplies 1e300 by
+    1e10 on the way: autograd gives inf where d/da = 1e-20 * 1e10 * 1e300 = 1e290."""
+    (row,) = gradient_check("1e300 * (1e10 * (1e-20 * a))", a=1.0)
+    assert row.autograd == math.inf and row.numeric == pytest.approx(1e290, rel=1e-6)
+    assert row.note.startswith("overflow in the backward pass: at c = 1e10 * b, "
+                               "b.grad += 1e+10 × 1e+300 is beyond the largest float")
+    assert "autograd gives inf" in row.note
 
 
-def test_replaying_every_step_gives_backwards_gradients():
-    text, values = "((a * b + c) ** 2 + relu(b - a)) / 2", {"a": 2.0, "b": -3.0, "c": 10.0}
+def test_a_backward_sum_that_overflows_is_noted():
+    # b feeds two products; each += is a float, their sum 2e308 is not
+    (row,) = gradient_check("b = 1e-10 * a; 1e308 * b + 1e308 * b", a=1.0)
+    assert row.autograd == math.inf and row.numeric == pytest.approx(2e298, rel=1e-6)
+    assert "b.grad = 1e+308 + 1e+308 is beyond the largest float" in row.note
+
+
+def test_no_overflow_note_where_the_backward_pass_stays_finite():
+    (row,) = gradient_check("1e300 * (1e-20 * (1e10 * a))", a=1.0)   # 1e300 * 1e-20 first
+    assert row.autograd == pytest.approx(1e290) and row.note == ""
+
+
+# ---------------------------------------------------------------- a neuron, as the trainer links it
+NEURONS = {  # the activations as the expression language spells them
+    "tanh": ("({z}).tanh()", math.tanh),
+    "sigmoid": ("sigmoid({z})", lambda z: 1 / (1 + math.exp(-z))),
+    "relu": ("relu({z})", lambda z: max(z, 0.0)),
+    "leaky_relu": ("leaky_relu({z}, 0.01)", lambda z: z if z > 0 else 0.01 * z),
+    "linear": ("{z}", lambda z: z),
+}
+
+
+def neuron_text(n: int, activation: str, inputs: list[float] | None = None) -> str:
+    """One neuron written out: w0*x0 + ... + b, in its activation. With ``inputs``
+    given, the x's are written as numbers (repr, every digit) instead of variables."""
+    xs = [f"x{i}" if inputs is None else repr(inputs[i]) for i in range(n)]
+    z = " + ".join(f"w{i}*{x}" for i, x in enumerate(xs)) + " + b"
+    return NEURONS[activation][0].format(z=z)
+
+
+@pytest.mark.parametrize("activation", NEURONS)
+@pytest.mark.parametrize("n,as_numbers", [(8, False), (32, False), (32, True)],
+                         ids=["2-8-1 output neuron", "32 inputs", "32 inputs as numbers"])
+def test_a_trained_networks_neuron_evaluates_and_checks(n, as_numbers, activation):
+    rng = random.Random(n)
+    w = [rng.uniform(-1, 1) for _ in range(n)]
+    x = [rng.uniform(-2, 2) for _ in range(n)]
+    b = rng.uniform(-0.5, 0.5)
+    text = neuron_text(n, activation, x if as_numbers else None)
+    values = {f"w{i}": w[i] for i in range(n)} | {"b": b}
+    if not as_numbers:
+        values |= {f"x{i}": x[i] for i in range(n)}
+    assert len(text) <= MAX_LENGTH and sorted(variables(text)) == sorted(values)
     out, leaves = evaluate(text, **values)
-    final = {n: leaf.grad for n, leaf in leaves.items()}
-    for steps in range(len(backward_order(out)) + 1):
-        visited = replay_backward(out, steps)
-        assert len(visited) == steps and out.grad == 1.0
-    assert {n: leaf.grad for n, leaf in leaves.items()} == final
-    replay_backward(out, 1)                                 # only the output's step taken
-    assert all(leaf.grad == 0.0 for leaf in leaves.values())
+    z = sum(wi * xi for wi, xi in zip(w, x)) + b
+    assert out.data == pytest.approx(NEURONS[activation][1](z), rel=1e-12, abs=1e-15)
+    slope = leaves["b"].grad                                  # d out / dz
+    for i in range(n):
+        assert leaves[f"w{i}"].grad == pytest.approx(slope * x[i], rel=1e-12, abs=1e-15)
+    rows = gradient_check(text, **values)
+    assert [r.name for r in rows] == variables(text)
+    for r in rows:
+        assert r.numeric == pytest.approx(r.autograd, rel=1e-5, abs=1e-7) and r.note == ""
 
 
 # ---------------------------------------------------------------- the command line
@@ -381,3 +543,15 @@ def test_cli_expr_variables_are_only_names_the_expression_uses(capsys, flag):
 def test_cli_expr_notes_a_kink(capsys):
     assert main(["expr", "relu(a) + a", "-v", "a=0"]) == 0
     assert "note (a): kink: b = relu(a)" in capsys.readouterr().out
+
+
+def test_cli_expr_notes_a_backward_overflow(capsys):
+    assert main(["expr", "1e300 * (1e10 * (1e-20 * a))", "-v", "a=1"]) == 0
+    out = capsys.readouterr().out
+    assert "value = 1e+290" in out and "note (a): overflow in the backward pass" in out
+
+
+def test_cli_expr_takes_names_for_steps(capsys):
+    assert main(["expr", "b = a + a; c = b * b", "-v", "a=2"]) == 0
+    out = capsys.readouterr().out
+    assert "value = 16" in out and re.search(r"\ba +2 +16 +16\b", out)

@@ -1,10 +1,12 @@
-"""The three engines agree with each other and with PyTorch autograd.
+"""The three engines agree with each other, with finite differences and with PyTorch autograd.
 
 One table of cases (MiniTorch's pattern) drives every engine: each case is a
-network and a loss; every engine computes it, and the suite's PyTorch
-reference (tests/conftest.py) is the judge.
+network and a loss; every engine computes it. The engines must agree with
+each other and with finite differences everywhere, and with the suite's
+PyTorch reference (tests/conftest.py) where PyTorch is installed.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -14,9 +16,7 @@ from gradplay import Tensor, Value, make_mlp
 from gradplay import functional as F
 from gradplay.nets import ENGINES, init_weights, scalar_graph_size
 from conftest import TORCH_ACTIVATIONS, reference_loss_and_grads
-
-torch = pytest.importorskip("torch")
-tnn = torch.nn.functional
+from op_table import central_difference, torch  # noqa: F401  (torch: a fixture)
 
 CASES = [  # sizes, hidden activation, output, loss
     ([2, 4, 1], "sigmoid", "sigmoid", "mse"),
@@ -31,30 +31,8 @@ CASES = [  # sizes, hidden activation, output, loss
 ]
 
 
-def torch_loss_and_grads(weights, X, y, activation, output, loss):
-    params = [torch.tensor(a, requires_grad=True) for W, b in weights for a in (W, b)]
-    h = torch.tensor(X)
-    n_layers = len(weights)
-    for l in range(n_layers):
-        z = h @ params[2 * l] + params[2 * l + 1]
-        h = TORCH_ACT[activation](z) if l < n_layers - 1 else z
-    k = weights[-1][0].shape[1]
-    yt = torch.tensor(y)
-    if loss == "mse":
-        a = TORCH_ACT[output](z)
-        target = tnn.one_hot(yt.long(), k).double() if output == "softmax" else \
-            yt.double().reshape(len(y), -1)
-        value = ((a - target) ** 2).mean()
-    elif loss == "bce":
-        value = tnn.binary_cross_entropy_with_logits(z, yt.double().reshape(len(y), -1))
-    else:
-        value = tnn.cross_entropy(z, yt.long())
-    value.backward()
-    return value.item(), [p.grad.numpy() for p in params]
-
-
-@pytest.mark.parametrize("sizes,activation,output,loss", CASES)
-def test_engines_agree_with_each_other_and_torch(sizes, activation, output, loss):
+def case_data(sizes, output):
+    """Nine points and labels for a case: class indices for softmax, 0/1 otherwise."""
     rng = np.random.default_rng(7)
     X = rng.normal(size=(9, sizes[0]))
     if output == "softmax":
@@ -63,21 +41,49 @@ def test_engines_agree_with_each_other_and_torch(sizes, activation, output, loss
         y = rng.integers(0, 2, (9, sizes[-1])).astype(float)
     else:
         y = rng.integers(0, 2, 9).astype(float)
+    return X, y
+
+
+def every_engine(sizes, activation, output, loss):
+    """{engine: (loss, grads)} for the same network and data, and the network's weights."""
+    X, y = case_data(sizes, output)
     results = {}
     for engine in ENGINES:
         model = make_mlp(sizes, activation, output, engine=engine, seed=3, init="normal")
         results[engine] = model.loss_and_grads(X, y, loss)
-    ref_loss, ref_grads = reference_loss_and_grads(model.get_weights(), X, y, activation,
-                                                   output, loss)
+    return results, model.get_weights(), X, y
+
+
+@pytest.mark.parametrize("sizes,activation,output,loss", CASES)
+def test_engines_agree_with_each_other_and_finite_differences(sizes, activation, output, loss):
+    results, weights, X, y = every_engine(sizes, activation, output, loss)
+    ref_loss, ref_grads = results["manual"]
+    for engine, (value, grads) in results.items():
+        assert value == pytest.approx(ref_loss, abs=1e-12), engine
+        for (dW, db), (rW, rb) in zip(grads, ref_grads):
+            assert np.max(np.abs(dW - rW)) < 1e-9 and np.max(np.abs(db - rb)) < 1e-9, engine
+    # the first and last weights and biases by finite differences of the loss
+    model = make_mlp(sizes, activation, output, engine="manual", seed=3, init="normal")
+    for layer, kind, index in ((0, 0, (0, 0)), (-1, 0, (-1, -1)), (0, 1, (0,)), (-1, 1, (-1,))):
+        def loss_at(xs):
+            ws = [(W.copy(), b.copy()) for W, b in weights]
+            ws[layer][kind][index] = xs[0]
+            model.set_weights(ws)
+            return model.loss_and_grads(X, y, loss)[0]
+        numeric = central_difference(loss_at, [weights[layer][kind][index]], 0)
+        assert ref_grads[layer][kind][index] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+@pytest.mark.parametrize("sizes,activation,output,loss", CASES)
+def test_engines_agree_with_torch(sizes, activation, output, loss, torch):
+    results, weights, X, y = every_engine(sizes, activation, output, loss)
+    ref_loss, ref_grads = reference_loss_and_grads(weights, X, y, activation, output, loss)
     for engine, (value, grads) in results.items():
         flat = [g for pair in grads for g in pair]
         assert value == pytest.approx(ref_loss, abs=1e-12), engine
         for ours, theirs in zip(flat, ref_grads):
             assert ours.shape == theirs.shape
             np.testing.assert_allclose(ours, theirs, atol=1e-12, rtol=1e-9, err_msg=engine)
-    a, b = results["scalar"][1], results["manual"][1]
-    for (dWa, dba), (dWb, dbb) in zip(a, b):
-        assert np.max(np.abs(dWa - dWb)) < 1e-9 and np.max(np.abs(dba - dbb)) < 1e-9
 
 
 def test_same_seed_gives_same_weights_on_every_engine():
@@ -137,25 +143,8 @@ def test_inits_have_the_documented_scale():
     assert uni.std() == pytest.approx(1 / np.sqrt(3), rel=0.05)
 
 
-# ---------------------------------------------------------------- tensor engine ops
-def test_tensor_ops_with_broadcasting_match_torch():
-    rng = np.random.default_rng(1)
-    a, b, c = rng.normal(size=(4, 3)), rng.normal(size=(3,)), rng.normal(size=(3, 2))
-    ta, tb, tc = Tensor(a), Tensor(b), Tensor(c)
-    out = (((ta * tb + 1.0) / (tb * tb + 2.0) - ta) @ tc).tanh().sigmoid()
-    out = (out ** 2).sum(axis=0).mean() + (ta.T.reshape(12) * 0.5).exp().sum() + \
-        (ta * ta + 1).log().mean(axis=1).sum()
-    out.backward()
-    A, B, C = (torch.tensor(x, requires_grad=True) for x in (a, b, c))
-    ref = (((A * B + 1.0) / (B * B + 2.0) - A) @ C).tanh().sigmoid()
-    ref = (ref ** 2).sum(dim=0).mean() + (A.T.reshape(12) * 0.5).exp().sum() + \
-        (A * A + 1).log().mean(dim=1).sum()
-    ref.backward()
-    assert float(out.data) == pytest.approx(ref.item(), rel=1e-12)
-    for ours, theirs in ((ta, A), (tb, B), (tc, C)):
-        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
-
-
+# ---------------------------------------------------------------- tensor engine
+# Each Tensor op against finite differences and PyTorch: tests/autograd/test_ops.py.
 def test_tensor_reused_node_accumulates_and_needs_scalar_output():
     x = Tensor(np.array([1.0, 2.0]))
     y = (x * x + x).sum()
@@ -167,7 +156,7 @@ def test_tensor_reused_node_accumulates_and_needs_scalar_output():
 
 # ---------------------------------------------------------------- functional
 @pytest.mark.parametrize("name", sorted(F.ACTIVATIONS))
-def test_activation_derivatives_match_torch(name):
+def test_activation_derivatives_match_torch(name, torch):
     z = np.linspace(-4, 4, 41).reshape(-1, 1) + 0.013
     f = F.ACTIVATIONS[name]
     a = f.forward(z)
@@ -185,15 +174,18 @@ def test_sigmoid_and_losses_are_stable_at_extremes():
     assert np.all(np.isfinite(s)) and s[0, 0] == 0.0 and s[-1, 0] == 1.0
     y = np.array([[1.0], [1.0], [0.0], [0.0], [0.0]])
     bce = F.LOSSES["bce"].value(z, s, y)
-    ref = tnn.binary_cross_entropy_with_logits(torch.tensor(z), torch.tensor(y)).item()
-    assert np.isfinite(bce) and bce == pytest.approx(ref, rel=1e-12)
+    # -log sigmoid(z) = log(1 + e^-z) for y = 1 and -log(1 - sigmoid(z)) = log(1 + e^z) for
+    # y = 0, each by hand: 1000 + log(1 + e^-1000) = 1000 for the first point, ...
+    by_hand = [1000.0, 40.0 + math.log1p(math.exp(-40.0)), math.log(2.0),
+               40.0 + math.log1p(math.exp(-40.0)), 1000.0]
+    assert np.isfinite(bce) and bce == pytest.approx(sum(by_hand) / 5, rel=1e-12)
     zz = np.array([[1000.0, -1000.0, 0.0]])
     ce = F.LOSSES["ce"].value(zz, F.softmax(zz), np.array([[0.0, 1.0, 0.0]]))
     assert ce == pytest.approx(2000.0)
 
 
 # ---------------------------------------------------------------- fast forms beside the textbook
-def test_sigmoid_matches_torch_to_the_last_bits_and_is_quiet_at_the_extremes():
+def test_sigmoid_matches_torch_to_the_last_bits_and_is_quiet_at_the_extremes(torch):
     """sigmoid is the textbook 1 / (1 + e^-z); e^-z overflows for z < -709 and
     gives the right limit 0 without a warning."""
     z = np.concatenate([np.linspace(-30, 30, 601), [-745.0, -1e4, 710.0, 1e4]])
@@ -224,9 +216,9 @@ def test_value_activation_uses_the_table(name):
 
 
 # ---------------------------------------------------------------- the gradient rule
-def test_leaves_accumulate_on_every_engine_core_like_torch():
-    """backward() twice: a leaf's grad doubles (Value, Tensor and PyTorch alike),
-    an interior node's grad is the latest call's."""
+def test_leaves_accumulate_on_every_engine_core():
+    """backward() twice: a leaf's grad doubles (d(v*v)/dv = 2v = 6, twice), an
+    interior node's grad is the latest call's."""
     v = Value(3.0)
     y = v * v
     y.backward()
@@ -235,12 +227,16 @@ def test_leaves_accumulate_on_every_engine_core_like_torch():
     ty = (t * t).sum()
     ty.backward()
     ty.backward()
+    assert v.grad == float(t.grad[0]) == 12.0
+    assert y.grad == 1.0 and float(ty.grad) == 1.0
+
+
+def test_leaves_accumulate_like_torch(torch):
     r = torch.tensor([3.0], dtype=torch.float64, requires_grad=True)
     ry = (r * r).sum()
     ry.backward(retain_graph=True)
     ry.backward()
-    assert v.grad == float(t.grad[0]) == r.grad.item() == 12.0
-    assert y.grad == 1.0 and float(ty.grad) == 1.0
+    assert r.grad.item() == 12.0
 
 
 @pytest.mark.parametrize("sizes,batch", [([2, 4, 1], 3), ([2, 16, 16, 1], 100), ([3, 2], 5),

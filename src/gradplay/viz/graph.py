@@ -13,7 +13,11 @@ fits a 720 px high window. Show the SVG at its natural size and let a wide
 graph scroll: scaling it down to a column's width is what made the text
 unreadable.
 
-``to_dot`` needs only the Python ``graphviz`` package. Rendering to SVG or
+``draw_dot`` is the micrograd lecture's function of that name, for notebooks:
+it returns a ``graphviz.Digraph`` in the lecture's own format, so the
+lecture's cells run unchanged on gradplay's Value.
+
+``to_dot`` and ``draw_dot`` need only the Python ``graphviz`` package. Rendering to SVG or
 PNG (``render``, ``to_svg``) needs Graphviz's ``dot`` program; without it you
 get a ``GraphvizNotInstalled`` error that says how to install it.
 """
@@ -22,11 +26,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from typing import Iterable
+from typing import Callable, Iterable
 
-from ..autograd import Value
+from ..autograd import Value, fmt_number
 
-__all__ = ["to_dot", "render", "to_svg", "GraphvizNotInstalled", "fmt", "MAX_DRAWN_NODES",
+__all__ = ["to_dot", "draw_dot", "render", "to_svg", "GraphvizNotInstalled", "MAX_DRAWN_NODES",
            "FONT_PT"]
 
 MAX_DRAWN_NODES = 2000
@@ -43,11 +47,6 @@ class GraphvizNotInstalled(RuntimeError):
     """Rendering needs Graphviz's ``dot`` program."""
 
 
-def fmt(x: float) -> str:
-    """Numbers for reading: 4 significant digits (and 0, never -0)."""
-    return f"{x + 0.0:.4g}" if x != 0 else "0"
-
-
 def _escape(text: str) -> str:
     """Escape the characters that are syntax inside a record label."""
     for ch in "\\{}|<>\"":
@@ -55,16 +54,43 @@ def _escape(text: str) -> str:
     return text
 
 
+def _check_rankdir(rankdir: str) -> None:
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+
+
+def _add_graph(g, order: list, record: Callable, record_attrs: Callable, op_attrs: dict,
+               edge_per_use: bool) -> None:
+    """Add micrograd's picture of the graph to ``g``: a record per Value, an op
+    node between each result and its inputs (result <- op <- each input).
+
+    ``record(node)`` is the record's text, ``record_attrs(node)`` its style.
+    ``edge_per_use``: one edge for each time a child is used (``a + a`` draws
+    two arrows into ``+``), or one per child, as micrograd's set of edges does.
+    Ids follow the topological order (v0, v1, ...): the same graph always
+    gives the same DOT text.
+    """
+    ids = {id(node): f"v{i}" for i, node in enumerate(order)}
+    for node in order:
+        vid = ids[id(node)]
+        g.node(vid, record(node), **record_attrs(node))
+        target = vid + "_op" if node.op else vid
+        if node.op:
+            g.node(target, _escape(node.op), **op_attrs)
+            g.edge(target, vid)
+        inputs = node.children if edge_per_use else dict.fromkeys(node.children)
+        for child in inputs:
+            g.edge(ids[id(child)], target)
+
+
 def _digraph(output: Value, highlight: Iterable[Value] | None = None,
              current: Value | None = None, rankdir: str = "LR"):
     import graphviz
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    _check_rankdir(rankdir)
     order = output.topological_order()
     if len(order) > MAX_DRAWN_NODES:
         raise ValueError(f"the graph has {len(order):,} nodes; drawing is limited to "
                          f"{MAX_DRAWN_NODES:,}")
-    ids = {id(node): f"v{i}" for i, node in enumerate(order)}
     marked = {id(n) for n in (highlight or ())}
     font = {"fontname": "Helvetica", "fontsize": str(FONT_PT)}
     layout = {"rankdir": rankdir, "bgcolor": "transparent", "ranksep": "0.22", "nodesep": "0.12"}
@@ -76,25 +102,42 @@ def _digraph(output: Value, highlight: Iterable[Value] | None = None,
     g = graphviz.Digraph("gradplay", graph_attr=layout,
                          node_attr={**font, "height": "0.28", "margin": "0.06,0.02"},
                          edge_attr={"arrowsize": "0.6"})
-    for node in order:
-        vid = ids[id(node)]
-        label = _escape(node.label) if node.label else " "
-        attrs = {"shape": "record", "style": "filled,rounded"}
-        if current is not None and node is current:
-            attrs["fillcolor"] = CURRENT
-        elif id(node) in marked:
-            attrs["fillcolor"] = HIGHLIGHT
-        else:
-            attrs["fillcolor"] = "#e8f1fb" if not node.children else "white"
-        # no braces: the fields stack across the rank direction (3 lines in LR, 1 row in TB)
-        g.node(vid, f"{label} | data {fmt(node.data)} | grad {fmt(node.grad)}", **attrs)
-        if node.children:
-            g.node(vid + "_op", _escape(node.op), shape="ellipse", width="0.3", height="0.22",
-                   margin="0.03,0.01", style="filled", fillcolor="#f4f4f4")
-            g.edge(vid + "_op", vid)
-            for child in node.children:
-                g.edge(ids[id(child)], vid + "_op")
+
+    def fill(node: Value) -> dict:
+        colour = (CURRENT if current is not None and node is current else
+                  HIGHLIGHT if id(node) in marked else
+                  "#e8f1fb" if not node.children else "white")
+        return {"shape": "record", "style": "filled,rounded", "fillcolor": colour}
+
+    # no braces: the fields stack across the rank direction (3 lines in LR, 1 row in TB)
+    _add_graph(g, order, lambda n: f"{_escape(n.label) if n.label else ' '} | data "
+                                   f"{fmt_number(n.data)} | grad {fmt_number(n.grad)}",
+               fill, {"shape": "ellipse", "width": "0.3", "height": "0.22",
+                      "margin": "0.03,0.01", "style": "filled", "fillcolor": "#f4f4f4"},
+               edge_per_use=True)
     return g
+
+
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR"):
+    """The micrograd lecture's ``draw_dot``: a ``graphviz.Digraph`` of the graph
+    that computed ``root``, shown by Jupyter as a picture.
+
+    As in the lecture, each Value is a record ``{ label | data %.4f | grad
+    %.4f }``, each operation an oval between its inputs and its result, one
+    edge per input (micrograd keeps the edges in a set), left to right unless
+    ``rankdir="TB"``; ``format`` is the one ``dot.render()`` writes, as in
+    micrograd's ``trace_graph`` notebook. The lecture's cells run unchanged:
+    ``draw_dot(o)``, ``draw_dot(o).render("graph")``. Unlike the lecture's, a
+    label's record syntax (``| { } < >``) is escaped, so any label draws.
+    ``to_dot`` is this page's own drawing (4 digits, highlights, sizes).
+    """
+    import graphviz
+    _check_rankdir(rankdir)
+    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
+    _add_graph(dot, root.topological_order(),
+               lambda n: "{ %s | data %.4f | grad %.4f }" % (_escape(n.label), n.data, n.grad),
+               lambda n: {"shape": "record"}, {}, edge_per_use=False)
+    return dot
 
 
 def to_dot(output: Value, highlight: Iterable[Value] | None = None,

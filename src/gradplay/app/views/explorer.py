@@ -14,10 +14,11 @@ import string
 import pandas as pd
 import streamlit as st
 
-from gradplay.expr import (EXAMPLE_VALUES, EXAMPLES, MAX_LENGTH, ExpressionError,
-                           chain_rule_terms, definition, evaluate, gradient_check,
-                           replay_backward, variables)
-from gradplay.viz.graph import GraphvizNotInstalled, fmt, to_dot, to_svg
+from gradplay.app.examples import EXAMPLE_VALUES, EXAMPLES
+from gradplay.autograd import backward_steps, gradient_sums, replay_backward
+from gradplay.expr import (MAX_LENGTH, ExpressionError, definition, evaluate, fmt_number,
+                           gradient_check, variables)
+from gradplay.viz.graph import GraphvizNotInstalled, to_dot, to_svg
 
 ss = st.session_state
 CUSTOM = "custom"       # the examples box once the text is no worked example
@@ -47,7 +48,8 @@ st.title("Expression explorer")
 st.caption("Type a formula in any variables. gradplay builds its computational graph of "
            "`Value` nodes, runs backpropagation, and shows every gradient beside a "
            "finite-difference check. Functions: relu, tanh, sigmoid, leaky_relu(x, slope), "
-           "exp, log, softplus — as `tanh(x)` or `(x).tanh()`.")
+           "exp, log, softplus — as `tanh(x)` or `(x).tanh()`. Name a step to use it "
+           "twice: `b = a + a; c = b * b`.")
 
 
 def show_error(e: ExpressionError, text: str) -> None:
@@ -119,7 +121,8 @@ if names:
             step=0.1, format="%.4g")
         ss.var_values[name] = values[name]
 
-st.query_params.from_dict({"expr": text, **{f"v_{n}": f"{v:g}" for n, v in values.items()}})
+# repr, not :g, so that a copied link gives the same numbers, digit for digit
+st.query_params.from_dict({"expr": text, **{f"v_{n}": repr(v) for n, v in values.items()}})
 
 try:
     out, leaves = evaluate(text, **values)
@@ -130,7 +133,7 @@ except ExpressionError as e:
 
 # ---------------------------------------------------------------- value and gradients
 c1, c2 = st.columns([1, 2])
-c1.metric("Output value", fmt(out.data))
+c1.metric("Output value", fmt_number(out.data))
 order_len = len(out.topological_order())
 c1.caption(f"{order_len} nodes in the graph")
 if rows:
@@ -171,7 +174,9 @@ steps = b3.slider("Backward pass: nodes processed", 0, order_len, key=step_key, 
                        "chain rule at one node, in backpropagation's order")
 direction = b4.radio("Layout", ["→", "↓"], horizontal=True, key="layout",
                      help="→ left to right, ↓ top to bottom (better for long graphs)")
-# the table above already holds the final gradients; from here on the grads are the step's
+# the table above already holds the final gradients; from here on the grads are the step's:
+# every step's chain-rule terms first (a whole pass), then the grads after `steps` of them
+pass_steps = backward_steps(out)
 visited = replay_backward(out, steps)
 current = visited[-1] if visited else None
 
@@ -215,20 +220,47 @@ named = sorted((n for n in out.topological_order() if n.children),
 if named:
     st.markdown("Names: " + " · ".join(code(f"{n.label} = {definition(n)}") for n in named))
 
+
+def term_line(t) -> str:
+    """One chain-rule term of the step text; for a node used more than once,
+    also the running sum its gradient has reached."""
+    rule = (f"{t.child.label}.grad += {fmt_number(t.local)} × {fmt_number(t.upstream)} = "
+            f"{fmt_number(t.contribution)}")
+    line = f"- {code(rule)}  (local derivative × upstream gradient)"
+    if t.uses > 1:
+        total = (f"{t.child.label}.grad = {fmt_number(t.before)} + "
+                 f"{fmt_number(t.contribution)} = {fmt_number(t.after)}")
+        done = ", complete" if t.use == t.uses else ""
+        line += (f"; use {t.use} of {t.uses} of {code(t.child.label)}, so the terms add up: "
+                 f"{code(total)}{done}")
+    return line
+
+
+def sum_line(node, terms) -> str:
+    """A gradient used more than once, as the sum of one term per use."""
+    total = (f"{node.label}.grad = " + " + ".join(fmt_number(t.contribution) for t in terms)
+             + f" = {fmt_number(terms[-1].after)}")
+    uses = "; ".join(f"{fmt_number(t.local)} × {fmt_number(t.upstream)} from "
+                     f"{t.node.label} = {definition(t.node)}" for t in terms)
+    return f"- {code(total)}: {code(uses)}"
+
+
 if current is None:
     st.info("Start: d(output)/d(output) = 1. Press **Next** to push the gradient one node "
             "back.")
 elif not current.children:
     st.info(f"Step {steps}/{order_len}: {code(current.label)} is a leaf — its gradient "
-            f"{code(fmt(current.grad))} is final; nothing to pass on.")
+            f"{code(fmt_number(current.grad))} is final; nothing to pass on.")
 else:
     lines = [f"Step {steps}/{order_len}: at {code(f'{current.label} = {definition(current)}')} "
-             f"(the {code(current.op)} node, value {code(fmt(current.data))}, grad "
-             f"{code(fmt(current.grad))}), the chain rule gives each input:"]
-    for t in chain_rule_terms(current):
-        rule = (f"{t['child'].label}.grad += {fmt(t['local'])} × {fmt(t['upstream'])} = "
-                f"{fmt(t['contribution'])}")
-        lines.append(f"- {code(rule)}  (local derivative × upstream gradient)")
+             f"(the {code(current.op)} node, value {code(fmt_number(current.data))}, grad "
+             f"{code(fmt_number(current.grad))}), the chain rule gives each input:"]
+    lines += [term_line(t) for t in pass_steps[steps - 1].terms]
     st.markdown("\n".join(lines))
+sums = gradient_sums(pass_steps)
+if sums:
+    st.markdown("\n".join(["**Used more than once:** backprop *adds* one term per use "
+                            "(`+=`), so these gradients are sums:"]
+                           + [sum_line(node, terms) for node, terms in sums]))
 st.caption("Highlighted: nodes the gradient has already passed through; red: the node just "
            "processed. Each box shows label | data | grad.")
