@@ -68,7 +68,8 @@ def test_each_activation_is_spelled_as_the_language_spells_it(activation):
 
 
 def test_a_wide_neuron_keeps_its_largest_inputs_and_sums_the_rest():
-    model = make_mlp([2, 32, 32, 1], "tanh", "sigmoid", seed=1)
+    # 64 inputs: 2 x 64 + 1 variables, more than the expression language takes
+    model = make_mlp([2, 64, 64, 1], "tanh", "sigmoid", seed=1)
     tr = sample_trace(model, [0.3, 0.8], 1, "bce")
     ex = _check_neuron(tr, 1, 5)
     t, a_prev = tr.layers[1], tr.layers[0].a
