@@ -57,6 +57,7 @@ class Stream:
         self._seq = self._acked = 0
         self._acked_at = time.monotonic()
         self._playing, self._speed, self._closed = False, 1, False
+        self._step_to: int | None = None    # a Step under way: the epoch it ends at
         self._sent_run, self._sent_epoch = None, -1   # what the renderer has: statics, history
         self._dirty = True                  # a frame is owed (a change while paused)
         self._next_frame = 0.0
@@ -193,23 +194,29 @@ class Stream:
             self._dirty = True
 
     def _play(self) -> None:
-        """Train up to the next frame, then send it if the renderer can take one."""
-        fast = self._speed == FAST
+        """Train up to the next frame, then send it if the renderer can take one.
+
+        At 1 to 100 epochs a frame, a frame waits for the renderer and the
+        clock, then trains its epochs (for at most one frame's time). At max
+        speed, and during a Step, training runs until the next frame is due
+        and goes on while the renderer is behind."""
+        fast = self._speed == FAST or self._step_to is not None
         period = 1 / (MAX_FPS if fast else self.fps)
         now = time.monotonic()
-        wait = self._next_frame - now
         behind = self._in_flight() >= self.window
-        if not fast and (behind or wait > 0):           # wait for the renderer or the clock
-            self._wake.wait(0.25 if behind else wait)
+        if not fast and (behind or now < self._next_frame):    # the renderer or the clock
+            self._wake.wait(0.25 if behind else self._next_frame - now)
             return
-        if wait <= 0:                                   # a frame is due: the next one's time
-            self._next_frame = (self._next_frame if wait > -period else now) + period
-        budget = (period if behind else max(wait, 0.0)) if fast else period
-        self.session.advance(self._speed, budget=budget, keep_going=self._inbox.empty)
-        if self.session.finished:
-            self._playing = False
-        elif wait > 0 or behind:                        # max speed: train on until it is due
-            return
+        if now >= self._next_frame:                             # this frame's, the next one's time
+            self._next_frame = max(self._next_frame, now - period) + period
+        epochs = 1 if self._step_to is not None else self._speed
+        budget = max(self._next_frame - now, 0.001) if fast else period
+        self.session.advance(epochs, budget=budget, keep_going=self._inbox.empty)
+        if self.session.finished or (self._step_to is not None
+                                     and self.session.epoch >= self._step_to):
+            self._playing, self._step_to = False, None
+        elif fast and (behind or time.monotonic() < self._next_frame):
+            return                                              # train on
         if self._send is not None:
             self._frame()
 
@@ -248,19 +255,21 @@ class Stream:
         elif name in ("detach", "pause"):
             if name == "detach":
                 self._send = None
-            self._playing = False
+            self._playing, self._step_to = False, None
         elif name == "close":
             self._closed, self._playing, self._send = True, False, None
         elif name == "play":
+            self._step_to = None
             if s.finished and s.stopped is None:
                 s.stop_at = None                        # past the last epoch: on until Pause
             self._playing = s.stopped is None
             self._next_frame = 0.0
-        elif name == "step":
-            self._playing = False
-            s.step()
+        elif name == "step":                            # to the end of this epoch, in slices
+            if s.stopped is None:
+                self._step_to = s.epoch + 1
+                self._playing = True
         elif name == "reset":
-            self._playing = False
+            self._playing, self._step_to = False, None
             self._replace(s.reset())
         else:
             self._lever(name, p)
