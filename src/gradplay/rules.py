@@ -30,6 +30,7 @@ What a page's control offers (the lead's widgets read it from
 
 * ``Interval.ui``: ``(lo, hi, step)`` a slider or number input usually offers,
   inside what the rule allows (a slider of 20 to 2,000 samples, step 10);
+  None where there is no usual bound (lr > 0: a menu instead);
   ``ui_range(value)`` widens it to hold ``value`` (a link's value is shown,
   never rewritten);
 * ``Interval.menu``: the values a select-slider offers (TensorFlow
