@@ -45,8 +45,8 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 L1_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 # What each setting may hold (config.FIELDS uses the same rules)
-LR = Interval(float, 0, None, open_low=True, menu=LEARNING_RATES)
-PENALTY = Interval(float, 0, None, menu=L1_RATES)      # L1, and L2 (weight decay)
+LR = Interval(float, 0, None, open_low=True, ui=(0.00001, 10.0, None), menu=LEARNING_RATES)
+PENALTY = Interval(float, 0, None, ui=(0.0, 10.0, None), menu=L1_RATES)   # L1, L2 (weight decay)
 MOMENTUM = Interval(float, 0, 1, open_high=True, ui=(0.0, 0.99, 0.01))
 FRACTION = Interval(float, 0, 1, open_high=True)       # Adam's betas, RMSprop's alpha
 POSITIVE = Interval(float, 0, None, open_low=True)     # eps
@@ -262,6 +262,6 @@ class Schedule:
 
 SCHEDULES = ("constant", "step", "exponential", "inverse")
 SCHEDULE = OneOf(*SCHEDULES)
-GAMMA = Interval(float, 0, 1, open_low=True)
-STEP_SIZE = Interval(int, 1, 1_000_000)                # epochs
-DECAY = Interval(float, 0, None)
+GAMMA = Interval(float, 0, 1, open_low=True, ui=(0.05, 1.0, 0.05))
+STEP_SIZE = Interval(int, 1, 1_000_000, ui=(1, 10_000, 10))      # epochs
+DECAY = Interval(float, 0, None, ui=(0.0, 1.0, 0.001))

@@ -62,7 +62,7 @@ SCALAR_EDGE_CAP = 400_000  # graph edges a scalar-engine step may build (see sca
 # TensorFlow Playground's batch slider (1 to 30), larger sizes, and 0: the full batch
 BATCH_SIZES = (*range(1, 31), 32, 64, 128, 256, 0)
 # What each setting may hold (config.FIELDS uses the same rules)
-BATCH_SIZE = Interval(int, 0, None, menu=BATCH_SIZES)          # 0 (or None): the full batch
+BATCH_SIZE = Interval(int, 0, None, ui=(0, 256, 1), menu=BATCH_SIZES)   # 0, None: full batch
 EPOCHS = Interval(int, 1, MAX_EPOCHS, ui=(1, MAX_EPOCHS, 100))
 RECORD_EVERY = Interval(int, 0, None)                          # 0: never
 EVERY = Interval(int, 1, None)                                 # epochs between callbacks
