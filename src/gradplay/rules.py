@@ -21,16 +21,16 @@ value reads the same everywhere::
 Each setting has one rule object, defined beside the code that uses the
 value (``data.SAMPLES``, ``optim.LR``, ``train.BATCH_SIZE`` ...);
 ``config.FIELDS`` lists the same objects under the names of the URL and the CLI.
+``SEED`` (below) is the one rule every layer shares.
 
 A number is any ``numbers.Real`` but a bool: NumPy scalars count
 (``np.float32``, ``np.int64``); ``Flag`` takes ``bool`` and ``np.bool_``.
 
-What a page's control offers (the lead's widgets read it from
-``config.FIELDS[name].rule``):
+What a page's control offers (a page reads it from ``config.FIELDS[name].rule``):
 
 * ``Interval.ui``: ``(lo, hi, step)`` a slider or number input usually offers,
-  inside what the rule allows (a slider of 20 to 2,000 samples, step 10);
-  None where there is no usual bound (lr > 0: a menu instead);
+  inside what the rule allows (a slider of 20 to 2,000 samples, step 10;
+  a step of None: any float);
   ``ui_range(value)`` widens it to hold ``value`` (a link's value is shown,
   never rewritten);
 * ``Interval.menu``: the values a select-slider offers (TensorFlow
