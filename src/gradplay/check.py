@@ -30,7 +30,7 @@ def torch_loss_and_grads(model: Network, X, y, loss: str = "mse"):
     net = to_torch(model)
     if model.output != "linear":
         net = net[:-1]                                 # stop at the logits z
-    X = np.asarray(model.check_X(X), dtype=np.float64)    # the input matrix (features)
+    X = np.asarray(model.input_matrix(X), dtype=np.float64)    # the input matrix (features)
     z = net(torch.as_tensor(X))
     output = F.get_activation(model.output, output=True)
     Y = model.targets(torch.as_tensor(np.asarray(y)), z.shape[0])

@@ -29,7 +29,6 @@ UI_CONTROLS: dict[str, str] = {
     "step": "the Step button",
     "reset": "the Reset button",
     "regenerate": "the Regenerate button (new data from the same generator)",
-    "preset": "the preset menu",
     "student_link": "the link for students",
     "compare": "the panel comparing the engines' gradients",
     "downloads": "the download buttons",

@@ -20,6 +20,9 @@ import os
 import sys
 import time
 
+from .files import check_output_dir, check_output_file, finite_or_none
+from .rules import Interval
+
 __all__ = ["main", "build_parser"]
 
 
@@ -99,63 +102,83 @@ def _progress(total: int, stream):
     return show
 
 
-def _finite_or_none(x):
-    """JSON has no NaN: a metric that is not a finite number is written as null."""
-    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
-
-
 def cmd_train(args: argparse.Namespace) -> int:
+    # where the results go is checked first: a run is never lost to a bad path at its end
+    if args.save:
+        check_output_file(args.save, "--save")
+    if args.figures:
+        check_output_dir(args.figures, "--figures")
+    cfg, run = _build(args)
+    show = None if args.quiet or not sys.stderr.isatty() else _progress(cfg.epochs, sys.stderr)
+    print(f"{run.data!r}\n{run.model.describe()}, {cfg.optimizer} lr={cfg.lr:g}, loss "
+          f"{run.trainer.loss_name}, {cfg.epochs} epochs, batch {cfg.batch_size or 'full'}")
+    t0 = time.perf_counter()
+    history = run.trainer.run(cfg.epochs, callback=show, every=max(1, cfg.epochs // 200))
+    seconds = time.perf_counter() - t0
+    if show:
+        sys.stderr.write("\n")
+    if args.device:
+        run.model.to("numpy")
+        _use_device(run.model, run.data, "numpy")
+    _report(history, run.data.is_regression, seconds)
+    _write_outputs(args, cfg, run, history)
+    if args.json:
+        print(_json_line(cfg, run.trainer, seconds))
+    return 1 if history.stopped else 0
+
+
+def _build(args: argparse.Namespace):
+    """The config from the flags, and its run (on --csv's data, on --device)."""
     from .config import build_run
     from .data import load_csv
-    from .interop import save
-
     cfg = config_from_args(args)
     data = None
     if args.csv:
         data = load_csv(args.csv, test_size=cfg.test_size, seed=cfg.data_seed)
         cfg = cfg.replace(dataset="csv")
+    if args.device and cfg.engine != "manual":
+        raise UsageError("--device needs --engine manual (the engine that runs on torch)")
     run = build_run(cfg, data)
-    model, ds, trainer = run.model, run.data, run.trainer
     if args.device:
-        if cfg.engine != "manual":
-            raise UsageError("--device needs --engine manual (the engine that runs on torch)")
-        _use_device(model, ds, args.device)
-    show = None if args.quiet or not sys.stderr.isatty() else _progress(cfg.epochs, sys.stderr)
-    print(f"{ds!r}\n{model.describe()}, {cfg.optimizer} lr={cfg.lr:g}, loss {trainer.loss_name}, "
-          f"{cfg.epochs} epochs, batch {cfg.batch_size or 'full'}")
-    t0 = time.perf_counter()
-    history = trainer.run(cfg.epochs, callback=show, every=max(1, cfg.epochs // 200))
-    seconds = time.perf_counter() - t0
-    if show:
-        sys.stderr.write("\n")
-    if args.device:
-        model.to("numpy")
-        _use_device(model, ds, "numpy")
+        _use_device(run.model, run.data, args.device)
+    return cfg, run
+
+
+def _report(history, regression: bool, seconds: float) -> None:
+    """Why the run stopped early, if it did, and the last epoch's metrics."""
     last = history.last()
     if history.stopped:
         print(f"stopped: {history.stopped}")
     if last:
         score = (f"train R² {last['train_r2']:.4f}, test R² {last['test_r2']:.4f}"
-                 if ds.is_regression else f"train accuracy {last['train_accuracy']:.2%}, "
+                 if regression else f"train accuracy {last['train_accuracy']:.2%}, "
                  f"test accuracy {last['test_accuracy']:.2%}")
         print(f"epoch {last['epoch']}: train loss {last['train_loss']:.5f}, test loss "
               f"{last['test_loss']:.5f}, {score} ({seconds:.1f}s)")
+
+
+def _write_outputs(args: argparse.Namespace, cfg, run, history) -> None:
+    """--save's model file and --figures' PNGs (their paths were checked before training)."""
+    from .interop import save
     if args.save:
-        print(f"saved model to {save(model, args.save)}")
+        print(f"saved model to {save(run.model, args.save)}")
     if args.figures:
         from .viz.plots import save_figures
-        for path in save_figures(model, ds, history, args.figures, show_test=cfg.show_test,
-                                 discretize=cfg.discretize).values():
+        for path in save_figures(run.model, run.data, history, args.figures,
+                                 show_test=cfg.show_test, discretize=cfg.discretize).values():
             print(f"wrote {path}")
-    if args.json:
-        # accuracies for classes, R² for regression; the others are null
-        metrics = {k: _finite_or_none(last.get(k)) for k in
-                   ("train_loss", "test_loss", "train_accuracy", "test_accuracy",
-                    "train_r2", "test_r2")}
-        print(json.dumps({**metrics, "epochs": trainer.epoch, "stopped": history.stopped,
-                          "seconds": round(seconds, 3), "config": cfg.to_dict()},
-                         allow_nan=False))
-    return 1 if history.stopped else 0
+
+
+def _json_line(cfg, trainer, seconds: float) -> str:
+    """--json's last line: the metrics (accuracies for classes, R² for regression,
+    the others null; never NaN), the epochs trained, why it stopped, the config."""
+    history = trainer.history
+    last = history.last()
+    metrics = {k: finite_or_none(last.get(k)) for k in
+               ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "train_r2",
+                "test_r2")}
+    return json.dumps({**metrics, "epochs": trainer.epoch, "stopped": history.stopped,
+                       "seconds": round(seconds, 3), "config": cfg.to_dict()}, allow_nan=False)
 
 
 def _use_device(model, ds, device: str) -> None:
@@ -298,17 +321,26 @@ def _survive_closed_stdout() -> None:
 
 
 def _whole_number(low: int, high: int):
-    """An argparse type: a whole number in [low, high], or a message saying so."""
+    """An argparse type: a whole number in [low, high], read by the rule book's
+    ``Interval`` (the message the train flags give: "must be a whole number in ...")."""
+    rule = Interval(int, low, high)
+
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number in [{low:,}, {high:,}], "
-                                             f"got {text!r}")
-        return value
+            return rule.parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
     return parse
+
+
+def _host(text: str) -> str:
+    """An argparse type: the address to listen on. An empty one would mean every
+    interface to the server, while the help promises a local default: it is
+    refused, and every interface must be asked for by name (0.0.0.0)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be an address such as 127.0.0.1 (this machine "
+                                         "only) or 0.0.0.0 (every interface); got ''")
+    return text.strip()
 
 
 def _bench_sizes(text: str) -> list[int]:
@@ -346,8 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("app", help="start the web playground")
-    p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
+    p.add_argument("--port", type=_whole_number(1, 65535), default=8501,
+                   help="port to listen on, 1 to 65535")
+    p.add_argument("--host", type=_host, default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "0.0.0.0: every interface)")
     p.set_defaults(run=cmd_app)
 
     p = sub.add_parser("train", help="train a network and print its metrics")
@@ -364,8 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="time every engine on one task")
     p.add_argument("--sizes", type=_bench_sizes, default=[2, 4, 1],
                    help="layer sizes like 2-4-1")
-    p.add_argument("--samples", type=_whole_number(4, 100_000), default=800,
-                   help="two-moons points, 4 to 100,000")
+    p.add_argument("--samples", type=_config_flag("samples"), default=800,
+                   help="two-moons points, 10 to 100,000 (the rule of train's --samples)")
     p.add_argument("--epochs", type=_whole_number(1, 100_000), default=300,
                    help="timed epochs per repeat, 1 to 100,000")
     p.add_argument("--activation", default="sigmoid", choices=["sigmoid", "tanh", "relu"])

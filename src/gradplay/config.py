@@ -3,20 +3,28 @@
 
 A field's name is the same everywhere (nanoGPT's rule): the CLI flag
 (``--data-seed``), the URL query key (``data_seed``), the preset key and the
-config echoed by ``gradplay train --json``. What each field may hold is
-written once, in ``FIELDS`` (with the rules of ``gradplay.rules``), and
-checked when a RunConfig is made::
+config echoed by ``gradplay train --json``. What each field may hold is a
+rule of ``gradplay.rules``, and ``FIELDS`` lists them: mostly the very rule
+objects that ``data.load``, the optimizers and ``Trainer`` check their own
+arguments with, so a bad value gets the same message wherever it enters.
+They are checked when a RunConfig is made::
 
     cfg, notes = RunConfig.from_query({"preset": "mlp-play", "epochs": "3000"})
     run = build_run(cfg)            # data, model, optimizer, schedule, trainer
     run.trainer.run(cfg.epochs)
+    run.retune(cfg.replace(lr=0.1)) # a slider moved mid-run: same weights, same epoch
 
-The head rule -- which output layer and loss fit k classes -- is ``head_for``,
-used by the config, the CLI, the app, the estimator and the trainer.
+A page builds its controls from ``FIELDS[name].rule``: ``ui_range(value)``
+(a slider's bounds and step), ``ui_menu(value)`` (a select-slider's values:
+the learning rates, the L1/L2 rates ``L1_RATES``, ``BATCH_SIZES``), and
+``choices`` (a select box); see ``gradplay.rules``.
 
-What an app can offer beside the free fields: TensorFlow Playground's
-regularisation rates (``L1_RATES``) and batch sizes (``BATCH_SIZES``), and
-``regenerate`` for its Regenerate button (the same data, a new draw).
+The head rule -- which output layer and loss fit k classes -- is
+``functional.head_for``: the config checks a RunConfig's output and loss
+against it, ``build_run`` sizes the output layer with it, and the trainer
+and the estimator call it on their data.
+
+``regenerate`` is for the app's Regenerate button (the same data, a new draw).
 """
 
 from __future__ import annotations
@@ -25,23 +33,20 @@ import random
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .data import DATASETS, REGRESSION_DATASETS, Dataset, load
+from .data import (CLASSES, DATASET, MULTICLASS_DATASETS, NOISE, REGRESSION_DATASETS, SAMPLES,
+                   TEST_SIZE, Dataset, check_classes, load)
 from .features import FEATURES, RAW_FEATURES
 from .functional import ACTIVATIONS, LOSSES, OUTPUTS, Head, head_for
-from .nets import ENGINES, INITS, Network, make_mlp
-from .optim import OPTIMIZERS, SCHEDULES, Optimizer, Schedule, make_optimizer
-from .rules import Flag, Interval, Names, OneOf, Sizes
-from .train import Trainer
+from .nets import ENGINE, INIT, Network, make_mlp
+from .optim import (DECAY, GAMMA, L1_RATES, LEARNING_RATES, LR, MOMENTUM, MOMENTUM_OPTIMIZERS,
+                    OPTIMIZER, PENALTY, SCHEDULE, STEP_SIZE, Optimizer, Schedule, check_momentum,
+                    make_optimizer)
+from .rules import SEED, Flag, Names, OneOf, RuleError, Sizes, check
+from .train import BATCH_SIZE, BATCH_SIZES, EPOCHS, Trainer
 
 __all__ = ["RunConfig", "FIELDS", "PRESETS", "LESSONS", "Head", "head_for", "build_run", "Run",
-           "reset_fields", "regenerate", "MULTICLASS_DATASETS", "L1_RATES", "BATCH_SIZES"]
-
-MULTICLASS_DATASETS = ("spiral", "gaussians")   # the generators that take ``classes``
-
-# TensorFlow Playground's regularisation rates (its L1/L2 menu); 0 is off
-L1_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-# TensorFlow Playground's batch slider (1 to 30), larger sizes, and 0: the full batch
-BATCH_SIZES = (*range(1, 31), 32, 64, 128, 256, 0)
+           "reset_fields", "regenerate", "MULTICLASS_DATASETS", "L1_RATES", "BATCH_SIZES",
+           "LEARNING_RATES"]
 
 
 @dataclass(frozen=True)
@@ -60,38 +65,37 @@ class Field:
 
 FIELDS: dict[str, Field] = {
     # data
-    "dataset": Field(OneOf(*DATASETS, "csv"), "data", "the data set (csv: a file of your own)"),
-    "samples": Field(Interval(int, 10, 100_000), "data", "points generated"),
-    "noise": Field(Interval(float, 0.0, 5.0), "data", "noise of the generator"),
-    "classes": Field(Interval(int, 2, 10), "data", "classes (spiral and gaussians only)"),
-    "data_seed": Field(Interval(int, 0, 2**32 - 1), "data", "seed of the data and its split"),
-    "test_size": Field(Interval(float, 0.0, 0.9), "data", "share of points held out for test"),
+    "dataset": Field(DATASET, "data", "the data set (csv: a file of your own)"),
+    "samples": Field(SAMPLES, "data", "points generated"),
+    "noise": Field(NOISE, "data", "noise of the generator"),
+    "classes": Field(CLASSES, "data", "classes (spiral and gaussians only)"),
+    "data_seed": Field(SEED, "data", "seed of the data and its split"),
+    "test_size": Field(TEST_SIZE, "data", "share of points held out for test"),
     # model
     "features": Field(Names(FEATURES), "model", "what the network sees of a point (x1sq: x1 squared)"),
-    "hidden": Field(Sizes(8, 256), "model", "hidden layer sizes, e.g. 8,8 (0: none)"),
+    "hidden": Field(Sizes(8, 256, ui=(6, 32)), "model", "hidden layer sizes, e.g. 8,8 (0: none)"),
     "activation": Field(OneOf(*ACTIVATIONS), "model", "hidden-layer activation"),
     "output": Field(OneOf("auto", *OUTPUTS), "model",
                     "output activation (auto: sigmoid for 2 classes, softmax for more, "
                     "linear for regression)"),
     "loss": Field(OneOf("auto", *LOSSES), "model",
                   "loss (auto: bce for sigmoid, ce for softmax, mse otherwise)"),
-    "init": Field(OneOf(*INITS), "model", "initial weights"),
-    "seed": Field(Interval(int, 0, 2**32 - 1), "model", "seed of the weights and shuffling"),
-    "engine": Field(OneOf(*ENGINES), "model", "which engine computes the gradients"),
+    "init": Field(INIT, "model", "initial weights"),
+    "seed": Field(SEED, "model", "seed of the weights and shuffling"),
+    "engine": Field(ENGINE, "model", "which engine computes the gradients"),
     # optimisation: these can change while a run is under way
-    "optimizer": Field(OneOf(*OPTIMIZERS), "optim", "the update rule"),
-    "lr": Field(Interval(float, 0.0, 100.0, open_low=True), "optim", "learning rate"),
-    "momentum": Field(Interval(float, 0.0, 0.999), "optim", "momentum (momentum, nesterov)"),
-    "l2": Field(Interval(float, 0.0, 10.0), "optim", "L2 penalty (weight decay)"),
-    "l1": Field(Interval(float, 0.0, 10.0), "optim", "L1 penalty on the weights"),
-    "schedule": Field(OneOf(*SCHEDULES), "optim", "learning-rate schedule"),
-    "gamma": Field(Interval(float, 0.0, 1.0, open_low=True), "optim",
-                   "factor of the step and exponential schedules"),
-    "step_size": Field(Interval(int, 1, 1_000_000), "optim", "epochs between steps (step)"),
-    "decay": Field(Interval(float, 0.0, 10.0), "optim", "rate of the inverse schedule"),
-    "batch_size": Field(Interval(int, 0, 100_000), "optim", "mini-batch size (0: full batch)"),
+    "optimizer": Field(OPTIMIZER, "optim", "the update rule"),
+    "lr": Field(LR, "optim", "learning rate"),
+    "momentum": Field(MOMENTUM, "optim", "momentum (momentum, nesterov: > 0)"),
+    "l2": Field(PENALTY, "optim", "L2 penalty (weight decay)"),
+    "l1": Field(PENALTY, "optim", "L1 penalty on the weights"),
+    "schedule": Field(SCHEDULE, "optim", "learning-rate schedule"),
+    "gamma": Field(GAMMA, "optim", "factor of the step and exponential schedules"),
+    "step_size": Field(STEP_SIZE, "optim", "epochs between steps (step)"),
+    "decay": Field(DECAY, "optim", "rate of the inverse schedule"),
+    "batch_size": Field(BATCH_SIZE, "optim", "mini-batch size (0: full batch)"),
     # how long
-    "epochs": Field(Interval(int, 1, 1_000_000), "run", "epochs to train"),
+    "epochs": Field(EPOCHS, "run", "epochs to train"),
     # how the results are drawn
     "discretize": Field(Flag(), "view", "colour the output map by class, not by value"),
     "show_test": Field(Flag(), "view", "draw the test points too"),
@@ -133,13 +137,9 @@ class RunConfig:
 
     def __post_init__(self):
         for name, spec in FIELDS.items():
-            try:
-                object.__setattr__(self, name, spec.rule.check(getattr(self, name)))
-            except ValueError as e:
-                raise ValueError(f"{name} {e}") from None
-        if self.classes != 2 and self.dataset not in MULTICLASS_DATASETS:
-            raise ValueError(f"classes: only {' and '.join(MULTICLASS_DATASETS)} have more "
-                             f"than 2 classes, not {self.dataset!r}")
+            object.__setattr__(self, name, check(name, getattr(self, name), spec.rule))
+        check_classes(self.dataset, self.classes)
+        check_momentum(self.optimizer, self.momentum)
         self.head(_classes(self.dataset, self.classes))
 
     @property
@@ -193,17 +193,32 @@ class RunConfig:
                 values[key] = FIELDS[key].rule.parse(str(raw)[:200])
             except ValueError as e:
                 notes.append(f"{key} {e}; kept {_text(values[key])}")
-        if values["classes"] != 2 and values["dataset"] not in MULTICLASS_DATASETS:
-            notes.append(f"classes: only {' and '.join(MULTICLASS_DATASETS)} have more than 2 "
-                         "classes; kept 2")
-            values["classes"] = 2
-        try:
-            head_for(_classes(values["dataset"], values["classes"]), values["output"],
-                     values["loss"])
-        except ValueError as e:
-            notes.append(f"output/loss: {e}; using auto")
-            values["output"], values["loss"] = "auto", "auto"
+        notes += _mend(values, base)
         return cls(**values), notes
+
+
+def _mend(values: dict, base: RunConfig) -> list[str]:
+    """Make fields that are each valid fit together (in place), with a note for
+    each change: the rules between fields that ``RunConfig`` raises on."""
+    notes = []
+    try:
+        check_classes(values["dataset"], values["classes"])
+    except RuleError as e:
+        notes.append(f"{e}; kept 2")
+        values["classes"] = 2
+    try:
+        check_momentum(values["optimizer"], values["momentum"])
+    except RuleError as e:
+        usable = base.momentum or RunConfig.momentum      # the preset's, or the default 0.9
+        notes.append(f"{e}; kept {_text(usable)}")
+        values["momentum"] = usable
+    try:
+        head_for(_classes(values["dataset"], values["classes"]), values["output"],
+                 values["loss"])
+    except ValueError as e:
+        notes.append(f"output/loss: {e}; using auto")
+        values["output"], values["loss"] = "auto", "auto"
+    return notes
 
 
 def _classes(dataset: str, classes: int) -> int:
@@ -330,27 +345,29 @@ class Run:
 
     def retune(self, cfg: RunConfig) -> None:
         """Apply changes of the optimisation fields to this run, keeping the
-        weights (TF Playground keeps the network when the learning rate
-        moves). Only the optimizer's kind resets its memory (momentum, Adam's
-        moments); lr, L1, L2 and momentum change in place."""
-        if reset_fields(self.config, cfg):
-            raise ValueError(f"{', '.join(reset_fields(self.config, cfg))} changed: "
-                             "build a new run")
-        t = self.trainer
-        if cfg.optimizer != self.config.optimizer:
-            self.optimizer = make_optimizer_for(cfg)
-            self.optimizer.t = t.optimizer.t
-            t.optimizer = self.optimizer
-        opt = self.optimizer
-        opt.lr, opt.weight_decay, opt.l1 = cfg.lr, cfg.l2, cfg.l1
-        if hasattr(opt, "momentum") and opt.momentum:
-            opt.momentum = cfg.momentum
-        t.lr0 = cfg.lr
-        self.schedule = t.schedule = make_schedule(cfg)
-        t.batch_size = cfg.batch_size or None
-        if t.schedule is not None:
-            opt.lr = t.schedule(t.lr0, t.epoch)
-        self.config = cfg
+        weights and the epoch (TF Playground keeps the network when the
+        learning rate moves).
+
+        The changes go through ``Trainer.retune``, the checks a new trainer
+        runs: a batch size the scalar engine cannot take is refused with the
+        cap's message (a ``RuleError`` naming batch_size), and the run stays as
+        it was. A new kind of optimizer starts afresh (its own step count t = 0,
+        no momentum or moments); the same kind keeps its memory, and lr, L1, L2
+        and momentum change in place. A momentum of 0 is plain gradient
+        descent; when it comes back, the velocity starts from the next gradient.
+        Data or model changes raise a ``RuleError``: build a new run.
+        """
+        changed = reset_fields(self.config, cfg)
+        if changed:
+            raise RuleError(", ".join(changed), "changed: build a new run")
+        same_kind = cfg.optimizer == self.config.optimizer
+        optimizer = self.optimizer if same_kind else make_optimizer_for(cfg)
+        schedule = make_schedule(cfg)
+        self.trainer.retune(optimizer, batch_size=cfg.batch_size, schedule=schedule, lr=cfg.lr)
+        if same_kind:   # values that passed the same rules when cfg was made: cannot fail
+            momentum = {"momentum": cfg.momentum} if cfg.optimizer in MOMENTUM_OPTIMIZERS else {}
+            optimizer.set(weight_decay=cfg.l2, l1=cfg.l1, **momentum)
+        self.optimizer, self.schedule, self.config = optimizer, schedule, cfg
 
 
 def build_run(cfg: RunConfig, data: Dataset | None = None) -> Run:

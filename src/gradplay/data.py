@@ -25,6 +25,11 @@ Playground: labels near a boundary flip, the points still fill the square.
 Input features (x1^2, sin x1, ...) are computed by the network itself, from
 the points: ``FEATURES`` and ``expand_features`` (from ``gradplay.features``).
 
+What each argument of ``load`` may hold is a rule of ``gradplay.rules``
+(``SAMPLES``, ``NOISE``, ``CLASSES``, ``TEST_SIZE``, ``rules.SEED``);
+``config.FIELDS`` uses the same rule objects, so a bad value gets the same
+message here as in a URL or on the command line.
+
 A CSV of your own: ``load_csv(path_or_text)`` -- two feature columns and a
 label column, an optional header row. Files over MAX_CSV_BYTES (10 MB) or
 MAX_SAMPLES rows are refused, never truncated; features and labels must be
@@ -45,21 +50,33 @@ from pathlib import Path
 import numpy as np
 
 from .backend import is_float
+# FEATURES and expand_features live in gradplay.features; they stay importable from
+# here because the public API names them so (DESIGN.md: from gradplay.data import ...)
 from .features import FEATURES, expand_features
 from .files import read_regular, shorten
+from .rules import SEED, Interval, OneOf, RuleError, check
 
 __all__ = ["Dataset", "DataError", "load", "load_csv", "check_csv_size", "from_arrays",
-           "DATASETS", "REGRESSION_DATASETS", "MAX_SAMPLES", "MAX_CSV_BYTES", "MAX_ABS_VALUE",
-           "FEATURES", "expand_features", "gate_blobs", "xor_square", "spiral", "plane",
-           "multigauss"]
+           "check_classes", "DATASETS", "REGRESSION_DATASETS", "MULTICLASS_DATASETS",
+           "MAX_SAMPLES", "MAX_CSV_BYTES", "MAX_ABS_VALUE", "DATASET", "SAMPLES", "NOISE",
+           "CLASSES", "TEST_SIZE", "FEATURES", "expand_features", "gate_blobs", "xor_square",
+           "spiral", "plane", "multigauss"]
 
 REGRESSION_DATASETS = ("plane", "multigauss")
+MULTICLASS_DATASETS = ("spiral", "gaussians")   # the generators that take ``classes``
 DATASETS = ("moons", "circles", "classification", "xor", "and", "or", "spiral", "gaussians",
             *REGRESSION_DATASETS)
 MAX_SAMPLES = 100_000        # rows, generated or read from a file
 MAX_CSV_BYTES = 10_000_000   # 100,000 rows of "-0.1234567890123456,0.1234567890123456,1" fit
 MAX_ABS_VALUE = 1e6          # largest |feature| or |label| accepted from user data
 SPIRAL_TURNS = 1.75          # turns of each spiral arm, as in TensorFlow Playground
+
+# The rules of load()'s arguments, shared with config.FIELDS; ui: what the page offers
+DATASET = OneOf(*DATASETS, "csv")                        # csv: a file of your own (load_csv)
+SAMPLES = Interval(int, 10, MAX_SAMPLES, ui=(20, 2000, 10))
+NOISE = Interval(float, 0.0, 5.0, ui=(0.0, 1.0, 0.05))
+CLASSES = Interval(int, 2, 10, ui=(2, 5, 1))
+TEST_SIZE = Interval(float, 0.0, 0.9, ui=(0.0, 0.5, 0.05))
 
 
 class DataError(ValueError):
@@ -109,13 +126,13 @@ class Dataset:
 
 def gate_blobs(name: str, n: int, noise: float, rng: np.random.Generator):
     """Noisy blobs around the corners (+-1, +-1), labelled by the logic gate
-    ``name`` (xor, and, or) of (x1 > 0, x2 > 0). "and" and "or" use it; it was
-    gradplay's XOR before the square below, and is kept for comparison."""
+    ``name`` ("and" or "or") of (x1 > 0, x2 > 0). (XOR fills the square
+    instead: ``xor_square``.)"""
     corners = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float)
     pick = rng.integers(0, 4, size=n)
     X = corners[pick] + rng.normal(0.0, noise, size=(n, 2))
     a, b = corners[pick, 0] > 0, corners[pick, 1] > 0
-    y = {"xor": a ^ b, "and": a & b, "or": a | b}[name]
+    y = {"and": a & b, "or": a | b}[name]
     return X, y.astype(int)
 
 
@@ -213,14 +230,6 @@ def _generate(name: str, n: int, noise: float, seed: int, classes: int):
     return _gaussians(n, noise, classes, rng)
 
 
-def _check(name, value, low, high, kind=float):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not (low <= value <= high):
-        raise DataError(f"{name} must be a {'whole number' if kind is int else 'number'} "
-                         f"in [{low}, {high}], got {value!r}")
-    return kind(value)
-
-
 def split(X, y, test_size: float, seed: int, name: str, regression: bool = False) -> Dataset:
     """A train/test split: stratified for class labels (each class keeps its
     share in both parts), plain for regression targets (kept as floats)."""
@@ -255,42 +264,73 @@ def _check_rows_per_class(y: np.ndarray, test_size: float) -> None:
                             "Use more rows or change test_size")
 
 
+def check_classes(dataset: str, classes: int) -> None:
+    """More than 2 classes only from the generators that take ``classes``."""
+    if classes != 2 and dataset not in MULTICLASS_DATASETS:
+        raise RuleError("classes", f"must be 2 for {dataset!r}: only "
+                        f"{' and '.join(MULTICLASS_DATASETS)} have more than 2 classes; "
+                        f"got {classes}")
+
+
 def load(name: str, n_samples: int = 200, noise: float = 0.2, seed: int = 42,
          test_size: float = 0.2, classes: int = 2) -> Dataset:
-    """Generate a named dataset and split it; see the module docstring."""
-    if name not in DATASETS:
-        raise DataError(f"dataset must be one of {', '.join(DATASETS)}; got {name!r}")
-    n = _check("n_samples", n_samples, 4, MAX_SAMPLES, int)
-    noise = _check("noise", noise, 0.0, 5.0)
-    test_size = _check("test_size", test_size, 0.0, 0.9)
-    seed = _check("seed", seed, 0, 2**32 - 1, int)
-    classes = _check("classes", classes, 2, 10, int)
-    if classes != 2 and name not in ("spiral", "gaussians"):
-        raise DataError(f"classes: only spiral and gaussians have more than 2 classes, "
-                         f"not {name!r}")
+    """Generate a named dataset and split it; see the module docstring.
+
+    A bad argument raises ``rules.RuleError`` (a ValueError) naming it."""
+    if check("dataset", name, DATASET) == "csv":
+        raise RuleError("dataset", "'csv' is a file of your own: read it with load_csv")
+    n = check("n_samples", n_samples, SAMPLES)
+    noise = check("noise", noise, NOISE)
+    test_size = check("test_size", test_size, TEST_SIZE)
+    seed = check("seed", seed, SEED)
+    classes = check("classes", classes, CLASSES)
+    check_classes(name, classes)
     X, y = _generate(name, n, noise, seed, classes)
     return split(X, y, test_size, seed, name, regression=name in REGRESSION_DATASETS)
 
 
 def from_arrays(X, y, test_size: float = 0.2, seed: int = 42, name: str = "custom") -> Dataset:
-    """Split arrays of your own: X (n, 2) numbers, y (n,) labels 0..k-1.
+    """Split arrays of your own: X (n, 2) real numbers, y (n,) labels 0..k-1.
 
     Features must be finite and within +-MAX_ABS_VALUE; labels must be finite
-    whole numbers (NaN is not a class). Anything else raises ``DataError``
-    naming the entry.
+    whole numbers (NaN is not a class). Anything else -- complex numbers,
+    dates, text -- raises ``DataError`` naming the entry: nothing is cast
+    into something else without a word. A bad ``test_size`` or ``seed``
+    raises ``rules.RuleError`` naming it.
     """
+    test_size, seed = check("test_size", test_size, TEST_SIZE), check("seed", seed, SEED)
     X = _features(X)
     y = _labels(y, X.shape[0])
-    return split(X, _labels_to_ints(y), _check("test_size", test_size, 0.0, 0.9), seed, name)
+    return split(X, _labels_to_ints(y), test_size, seed, name)
+
+
+# dtype kinds NumPy would cast to float64 while changing the values
+_NOT_REAL = {"c": "complex numbers (the imaginary part would be lost)",
+             "M": "dates (datetime64; they would become day counts)",
+             "m": "time spans (timedelta64)", "U": "text", "S": "bytes", "V": "raw records"}
+
+
+def _array_of_numbers(values, name: str) -> np.ndarray:
+    """``values`` as an array of bools, integers or floats, as given (no cast
+    that would change a value); a list of Python numbers becomes one."""
+    try:
+        a = np.asarray(values)
+        if a.dtype.kind == "O":                 # mixed Python objects: numbers only
+            a = a.astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"{name} must be a table of real numbers") from None
+    if a.dtype.kind not in "biuf":
+        example = shorten(repr(a.flat[0].item()), 40) if a.size else "none"
+        raise DataError(f"{name} must hold real numbers, got "
+                        f"{_NOT_REAL.get(a.dtype.kind, a.dtype)} such as {example}")
+    return a
 
 
 def _features(X) -> np.ndarray:
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise DataError("X must hold numbers only") from None
+    X = _array_of_numbers(X, "X")
     if X.ndim != 2 or X.shape[1] != 2:
         raise DataError(f"X must have shape (n, 2), got {X.shape}")
+    X = X.astype(np.float64)
     bad = ~np.isfinite(X) | (np.abs(X) > MAX_ABS_VALUE)
     if bad.any():
         row, col = np.argwhere(bad)[0]
@@ -301,15 +341,16 @@ def _features(X) -> np.ndarray:
 
 
 def _labels(y, n: int) -> np.ndarray:
-    y = np.asarray(y)
+    try:
+        y = _array_of_numbers(y, "y")
+    except DataError as e:
+        raise DataError(f"y: labels must be whole numbers (0..k-1); {e}") from None
     if y.shape != (n,):
         raise DataError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
-    if y.dtype.kind not in "biuf":
-        example = shorten(repr(y[:1].tolist()[0]), 40) if n else "none"
-        raise DataError(f"y: labels must be whole numbers (0..k-1), got {y.dtype} values "
-                        f"such as {example}")
-    y = y.astype(np.float64) if y.dtype.kind == "f" else y.astype(np.int64)
-    bad = ~np.isfinite(y) | (np.abs(y) > MAX_ABS_VALUE) | (y != np.round(y))
+    # compared as float64, which holds the size of any label (a uint64 of 2**63 would
+    # wrap to -2**63 in int64); NaN fails the first test too
+    size = np.abs(y.astype(np.float64))
+    bad = ~(size <= MAX_ABS_VALUE) | (y != np.round(y))
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(f"y[{i}] = {y[i].item()!r}: labels must be whole numbers within "
@@ -356,35 +397,47 @@ def load_csv(source, test_size: float = 0.2, seed: int = 42, name: str | None = 
     - a ``str`` with a line break: the CSV text itself (valid data has at least
       4 rows, so it always has line breaks).
 
-    Contents over MAX_CSV_BYTES are refused whole. A UTF-8 byte-order mark is
-    dropped; line ends may be LF, CRLF or CR. The first row is a header when
-    every one of its cells is not a number. Reading stops as soon as the rows
-    pass ``max_rows``. Any problem raises ``DataError`` naming the row
-    (1-based, as a spreadsheet shows it) and the column.
+    Contents over MAX_CSV_BYTES (counted in UTF-8 bytes, text too) are refused
+    whole. A UTF-8 byte-order mark is dropped; line ends may be LF, CRLF or CR.
+    The first row is a header when every one of its cells is not a number.
+    Reading stops as soon as the rows pass ``max_rows``. Any problem raises
+    ``DataError`` naming the row (1-based, as a spreadsheet shows it) and the
+    column; a bad ``test_size`` or ``seed`` raises ``rules.RuleError``, before
+    anything is read.
     """
-    if isinstance(source, str) and ("\n" in source or "\r" in source):
-        check_csv_size(len(source), "the text")
-        lines = io.StringIO(source.removeprefix("\ufeff"), newline="")
-    else:
-        if isinstance(source, (str, Path)):
-            name = name or Path(source).stem
-            raw = _read_path(source)
-        elif isinstance(source, (bytes, bytearray, memoryview)):
-            raw = bytes(source)
-        elif hasattr(source, "read"):
-            raw = source.read(MAX_CSV_BYTES + 1)
-        else:
-            raise DataError(f"load_csv: expected a path, bytes, text or an open file, "
-                            f"got {type(source).__name__}")
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8", errors="replace")
-        check_csv_size(len(raw))
-        lines = _decoded_lines(raw)
+    test_size, seed = check("test_size", test_size, TEST_SIZE), check("seed", seed, SEED)
+    lines, name = _csv_lines(source, name)
     X, y = _read_rows((line.replace("\x00", "") for line in lines), max_rows)
     if len(X) < 4:
         raise DataError(f"the file needs at least 4 data rows, found {len(X)}")
     return from_arrays(np.array(X), np.array(y), test_size=test_size, seed=seed,
                        name=name or "csv")
+
+
+def _csv_lines(source, name: str | None):
+    """The lines of a CSV ``source`` (see load_csv) and the data set's name."""
+    if isinstance(source, (str, bytes, bytearray)) and not source.strip():
+        raise DataError("load_csv: empty input (give a file's path, its bytes, or CSV text)")
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
+        # the limit is in bytes: a character may take up to 4 of them in UTF-8
+        size = len(source) if len(source) > MAX_CSV_BYTES else \
+            len(source.encode("utf-8", errors="surrogatepass"))
+        check_csv_size(size, "the text")
+        return io.StringIO(source.removeprefix("\ufeff"), newline=""), name
+    if isinstance(source, (str, Path)):
+        name = name or Path(source).stem
+        raw = _read_path(source)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        raw = bytes(source)
+    elif hasattr(source, "read"):
+        raw = source.read(MAX_CSV_BYTES + 1)
+    else:
+        raise DataError(f"load_csv: expected a path, bytes, text or an open file, "
+                        f"got {type(source).__name__}")
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="replace")
+    check_csv_size(len(raw))
+    return _decoded_lines(raw), name
 
 
 def _read_path(path) -> bytes:

@@ -27,8 +27,10 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 
 from .backend import array_module
+from .rules import Names, check
 
-__all__ = ["Feature", "FEATURES", "RAW_FEATURES", "expand_features", "check_features"]
+__all__ = ["Feature", "FEATURES", "RAW_FEATURES", "FEATURE_COLUMNS", "expand_features",
+           "check_features"]
 
 
 class Feature(NamedTuple):
@@ -49,16 +51,14 @@ FEATURES: dict[str, Feature] = {
 }
 
 RAW_FEATURES = ("x1", "x2")   # the identity: the network sees the point itself
+# a network's input columns: names of FEATURES, in the order given, each once
+# (config.FIELDS["features"] reads the same names as a set of toggles)
+FEATURE_COLUMNS = Names(FEATURES, ordered=True)
 
 
 def check_features(names: Sequence[str]) -> tuple[str, ...]:
     """Feature names as a tuple: each a key of FEATURES, at least one, none twice."""
-    names = [names] if isinstance(names, str) else list(names)
-    unknown = [str(n)[:20] for n in names if n not in FEATURES]
-    if unknown or not names or len(set(names)) != len(names):
-        raise ValueError(f"features must be one or more of {', '.join(FEATURES)}, each once; "
-                         f"got {', '.join(unknown or map(str, names)) or 'none'}")
-    return tuple(names)
+    return check("features", names, FEATURE_COLUMNS)
 
 
 def expand_features(X, names: Sequence[str]):

@@ -1,4 +1,4 @@
-"""Opening a file somebody handed us, safely.
+"""Files somebody handed us, read and written safely.
 
 A path typed by a user can name anything: a missing file, a directory,
 ``/dev/zero`` (endless bytes), a FIFO (``open`` waits forever for a writer),
@@ -9,15 +9,23 @@ The FIFO case is why the file is opened with ``O_NONBLOCK`` and checked with
 ``fstat`` on the open descriptor: ``open`` returns at once for a FIFO, and
 checking the descriptor (not the name) leaves no gap in which the name could
 be swapped for something else.
+
+Output goes the other way: ``check_output_file`` and ``check_output_dir``
+look at a path *before* the work that fills it (a training run), so that a
+missing folder or a device such as ``/dev/full`` is reported at once, naming
+the flag, and no result is lost at the end. ``finite_or_none`` keeps numbers
+written as JSON strict (JSON has no NaN).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from pathlib import Path
 
-__all__ = ["read_regular", "shorten"]
+__all__ = ["read_regular", "shorten", "OutputPathError", "check_output_file",
+           "check_output_dir", "finite_or_none"]
 
 
 def shorten(text: str, limit: int = 80) -> str:
@@ -60,3 +68,65 @@ def read_regular(path, max_bytes: int, error: type[Exception], what: str = "file
     if len(raw) > max_bytes:
         raise error(f"{name} is over {max_bytes:,} bytes, the limit for a {what}")
     return raw
+
+
+# ---------------------------------------------------------------------- output
+class OutputPathError(ValueError):
+    """A path that cannot take the output; the message names the flag or argument."""
+
+
+def _writable_folder(folder: Path, what: str, path) -> None:
+    if not folder.is_dir():
+        raise OutputPathError(f"{what} {shorten(str(path))}: {shorten(str(folder))} is not a "
+                              "folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{what} {shorten(str(path))}: the folder "
+                              f"{shorten(str(folder))} is not writable")
+
+
+def check_output_file(path, what: str = "file") -> Path:
+    """``path`` as a Path a file can be written to: an existing regular file
+    that may be written, or a new name in an existing, writable folder. A
+    device (``/dev/full``), a directory, a pipe or a missing folder raises
+    ``OutputPathError``; nothing is created."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise OutputPathError(f"{what} {shorten(str(path))}: not a regular file (a "
+                                  "directory, device or pipe); give a file name")
+        if not os.access(path, os.W_OK):
+            raise OutputPathError(f"{what} {shorten(str(path))}: the file is not writable")
+        return path
+    parent = path.parent
+    if not parent.exists():
+        raise OutputPathError(f"{what} {shorten(str(path))}: the folder "
+                              f"{shorten(str(parent))} does not exist")
+    _writable_folder(parent, what, path)
+    return path
+
+
+def check_output_dir(path, what: str = "folder") -> Path:
+    """``path`` as a Path of a folder to write files into: an existing,
+    writable folder, or a new one whose nearest existing parent is one (it is
+    made later, with its parents). Anything else raises ``OutputPathError``."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        if not path.is_dir():
+            raise OutputPathError(f"{what} {shorten(str(path))}: not a folder (a file, device "
+                                  "or pipe is there)")
+        _writable_folder(path, what, path)
+        return path
+    ancestor = path.parent
+    while not (ancestor.exists() or ancestor.is_symlink()) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    _writable_folder(ancestor, what, path)
+    return path
+
+
+def finite_or_none(x):
+    """A float for JSON, or None for a missing, NaN or infinite value (JSON has
+    no NaN: ``json.dumps(allow_nan=False)`` refuses it, browsers' JSON.parse too)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None

@@ -18,6 +18,12 @@ TensorFlow Playground: it pushes unneeded weights to zero, where they then
 hover within about a step of it. (TensorFlow Playground also snaps a weight
 that crosses zero to exactly 0; here L1 is the plain gradient above, the same
 in every optimizer, and a test checks it against PyTorch autograd.)
+
+Every setting is checked by a rule of ``gradplay.rules`` (``LR``,
+``PENALTY``, ``MOMENTUM`` ...), the same rule objects ``config.FIELDS`` uses,
+both when an optimizer is made and when ``set`` changes it between steps (a
+slider moved mid-run): the memory of the steps so far (momentum, Adam's
+moments, the step count t) stays.
 """
 
 from __future__ import annotations
@@ -27,40 +33,60 @@ from abc import ABC, abstractmethod
 from typing import Sequence
 
 from .backend import array_module
+from .rules import Interval, OneOf, RuleError, check
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "AdaGrad", "make_optimizer",
-           "OPTIMIZERS", "Schedule", "SCHEDULES"]
+           "check_momentum", "OPTIMIZERS", "MOMENTUM_OPTIMIZERS", "Schedule", "SCHEDULES",
+           "LEARNING_RATES", "L1_RATES", "LR", "PENALTY", "MOMENTUM", "FRACTION", "POSITIVE",
+           "OPTIMIZER", "SCHEDULE", "GAMMA", "STEP_SIZE", "DECAY"]
+
+# TensorFlow Playground's menus: its learning rates, and its L1/L2 rates (0: off)
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+L1_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+# What each setting may hold (config.FIELDS uses the same rules)
+LR = Interval(float, 0, None, open_low=True, ui=(0.00001, 10.0, None), menu=LEARNING_RATES)
+PENALTY = Interval(float, 0, None, ui=(0.0, 10.0, None), menu=L1_RATES)   # L1, L2 (weight decay)
+MOMENTUM = Interval(float, 0, 1, open_high=True, ui=(0.0, 0.99, 0.01))
+FRACTION = Interval(float, 0, 1, open_high=True)       # Adam's betas, RMSprop's alpha
+POSITIVE = Interval(float, 0, None, open_low=True)     # eps
 
 
-def _check_positive(name: str, value: float) -> float:
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_penalty(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _check_fraction(name: str, value: float) -> float:
-    if not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
+def check_momentum(optimizer: str, momentum: float) -> None:
+    """Nesterov's look-ahead, g + mu v, is plain gradient descent at mu = 0: refuse it."""
+    if optimizer == "nesterov" and momentum == 0:
+        raise RuleError("momentum", "must be > 0 for optimizer nesterov; got 0")
 
 
 class Optimizer(ABC):
     """Base class: holds the learning rate, the weight decay and per-parameter state.
-    Each optimizer defines ``update``: its rule for one parameter."""
+    Each optimizer defines ``update``: its rule for one parameter.
 
-    def __init__(self, lr: float, weight_decay: float = 0.0, l1: float = 0.0):
-        self.lr = _check_positive("lr (learning rate)", lr)
-        self.weight_decay = _check_penalty("weight_decay (L2)", weight_decay)
-        self.l1 = _check_penalty("l1", l1)
+    ``RULES``: the settings ``set`` may change, each with its rule.
+    """
+
+    RULES = {"lr": LR, "weight_decay": PENALTY, "l1": PENALTY}
+
+    def __init__(self, lr: float, weight_decay: float = 0.0, l1: float = 0.0, **settings):
         self.t = 0
         self.state: dict[int, dict] = {}
+        self.set(lr=lr, weight_decay=weight_decay, l1=l1, **settings)
+
+    def set(self, **settings) -> None:
+        """Change settings (lr=0.1, momentum=0.5 ...), each checked by its rule,
+        all or none: a refused value (``RuleError``) changes nothing. The memory
+        of the steps so far stays."""
+        checked = {}
+        for name, value in settings.items():
+            if name not in self.RULES:
+                raise RuleError(name, f"is not a setting of {type(self).__name__}; its "
+                                      f"settings are {', '.join(self.RULES)}")
+            checked[name] = check(name, value, self.RULES[name])
+        self.check_together({**vars(self), **checked})
+        vars(self).update(checked)
+
+    def check_together(self, settings: dict) -> None:
+        """Rules between settings (``settings``: all of them, new values included)."""
 
     def step(self, params: Sequence, grads: Sequence) -> None:
         """Update every p in ``params`` in place from its gradient."""
@@ -88,23 +114,29 @@ class SGD(Optimizer):
     nesterov:  v = mu v + g;   p -= lr (g + mu v)
     """
 
+    RULES = {**Optimizer.RULES, "momentum": MOMENTUM}
+
     def __init__(self, lr: float = 0.1, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0, l1: float = 0.0):
-        super().__init__(lr, weight_decay, l1)
-        self.momentum = _check_fraction("momentum", momentum)
-        if nesterov and not self.momentum:
-            raise ValueError("nesterov=True needs a momentum > 0")
-        self.nesterov = nesterov
+        self.nesterov = bool(nesterov)
+        super().__init__(lr, weight_decay, l1, momentum=momentum)
+
+    def check_together(self, settings: dict) -> None:
+        check_momentum("nesterov" if settings["nesterov"] else "sgd", settings["momentum"])
 
     def update(self, p, g, state):
-        if self.momentum:
-            if "v" not in state:
-                state["v"] = g * 1.0                       # a copy, not a view of g
-            else:
-                state["v"] *= self.momentum
-                state["v"] += g
-            g = g + self.momentum * state["v"] if self.nesterov else state["v"]
-        p -= self.lr * g
+        if not self.momentum:
+            # plain descent keeps no velocity: if momentum comes back (set(momentum=0.9)
+            # mid-run), v starts again from g, as on a first step
+            state.pop("v", None)
+            p -= self.lr * g
+            return
+        if "v" not in state:
+            state["v"] = g * 1.0                           # a copy, not a view of g
+        else:
+            state["v"] *= self.momentum
+            state["v"] += g
+        p -= self.lr * (g + self.momentum * state["v"] if self.nesterov else state["v"])
 
 
 class Adam(Optimizer):
@@ -114,12 +146,12 @@ class Adam(Optimizer):
     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
     """
 
+    RULES = {**Optimizer.RULES, "b1": FRACTION, "b2": FRACTION, "eps": POSITIVE}
+
     def __init__(self, lr: float = 0.01, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, l1: float = 0.0):
-        super().__init__(lr, weight_decay, l1)
-        self.b1 = _check_fraction("betas[0]", betas[0])
-        self.b2 = _check_fraction("betas[1]", betas[1])
-        self.eps = _check_positive("eps", eps)
+        b1, b2 = (check(f"betas[{i}]", b, FRACTION) for i, b in enumerate(betas))
+        super().__init__(lr, weight_decay, l1, b1=b1, b2=b2, eps=eps)
 
     def update(self, p, g, state):
         if "m" not in state:
@@ -140,11 +172,11 @@ class RMSprop(Optimizer):
     s = alpha s + (1-alpha) g^2;   p -= lr g / (sqrt(s) + eps)
     """
 
+    RULES = {**Optimizer.RULES, "alpha": FRACTION, "eps": POSITIVE}
+
     def __init__(self, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, l1: float = 0.0):
-        super().__init__(lr, weight_decay, l1)
-        self.alpha = _check_fraction("alpha", alpha)
-        self.eps = _check_positive("eps", eps)
+        super().__init__(lr, weight_decay, l1, alpha=alpha, eps=eps)
 
     def update(self, p, g, state):
         if "s" not in state:
@@ -161,10 +193,11 @@ class AdaGrad(Optimizer):
     s += g^2;   p -= lr g / (sqrt(s) + eps)
     """
 
+    RULES = {**Optimizer.RULES, "eps": POSITIVE}
+
     def __init__(self, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0,
                  l1: float = 0.0):
-        super().__init__(lr, weight_decay, l1)
-        self.eps = _check_positive("eps", eps)
+        super().__init__(lr, weight_decay, l1, eps=eps)
 
     def update(self, p, g, state):
         if "s" not in state:
@@ -176,22 +209,21 @@ class AdaGrad(Optimizer):
 
 OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "nesterov": SGD, "adam": Adam,
               "rmsprop": RMSprop, "adagrad": AdaGrad}
+OPTIMIZER = OneOf(*OPTIMIZERS)
+MOMENTUM_OPTIMIZERS = ("momentum", "nesterov")     # the names that take ``momentum``
 
 
 def make_optimizer(name: str, lr: float, momentum: float = 0.9, weight_decay: float = 0.0,
                    l1: float = 0.0):
-    """An optimizer by name: sgd, momentum, nesterov, adam, rmsprop, adagrad.
+    """An optimizer by name: sgd, momentum, nesterov, adam, rmsprop, adagrad
+    (any case). A new optimizer starts afresh: step count t = 0, no memory.
 
     ``momentum`` is used by "momentum" and "nesterov" only.
     """
-    key = name.lower()
-    if key not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {name!r}")
+    key = check("optimizer", name.lower() if isinstance(name, str) else name, OPTIMIZER)
     penalties = {"weight_decay": weight_decay, "l1": l1}
-    if key == "momentum":
-        return SGD(lr, momentum=momentum, **penalties)
-    if key == "nesterov":
-        return SGD(lr, momentum=momentum, nesterov=True, **penalties)
+    if key in MOMENTUM_OPTIMIZERS:
+        return SGD(lr, momentum=momentum, nesterov=key == "nesterov", **penalties)
     return OPTIMIZERS[key](lr, **penalties)
 
 
@@ -207,15 +239,10 @@ class Schedule:
 
     def __init__(self, kind: str = "constant", gamma: float = 0.5, step_size: int = 1000,
                  decay: float = 1e-3):
-        if kind not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {kind!r}")
-        if not 0 < gamma <= 1:
-            raise ValueError(f"gamma must be in (0, 1], got {gamma!r}")
-        if int(step_size) < 1:
-            raise ValueError(f"step_size must be >= 1 epoch, got {step_size!r}")
-        if decay < 0:
-            raise ValueError(f"decay must be >= 0, got {decay!r}")
-        self.kind, self.gamma, self.step_size, self.decay = kind, gamma, int(step_size), decay
+        self.kind = check("schedule", kind, SCHEDULE)
+        self.gamma = check("gamma", gamma, GAMMA)
+        self.step_size = check("step_size", step_size, STEP_SIZE)
+        self.decay = check("decay", decay, DECAY)
 
     def __repr__(self) -> str:
         detail = {"step": f"gamma={self.gamma:g}, step_size={self.step_size}",
@@ -234,3 +261,7 @@ class Schedule:
 
 
 SCHEDULES = ("constant", "step", "exponential", "inverse")
+SCHEDULE = OneOf(*SCHEDULES)
+GAMMA = Interval(float, 0, 1, open_low=True, ui=(0.05, 1.0, 0.05))
+STEP_SIZE = Interval(int, 1, 1_000_000, ui=(1, 10_000, 10))      # epochs
+DECAY = Interval(float, 0, None, ui=(0.0, 1.0, 0.001))

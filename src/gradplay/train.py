@@ -21,63 +21,92 @@ finite on the whole set, not just on its last batch: with |x| <= 1e6 (the
 data check) and |w| <= 1e12, 9 layers of 256 units give |z| < 1e137, and
 even z**2 stays below float64's 1.8e308.
 
+If the very first loss is not finite, or the starting weights are already
+past MAX_WEIGHT, no step is to blame: the message says that the starting
+model or the data give it, not to lower the learning rate.
+
 Before the first step the data is checked against the model and the loss
-(``check_data``, ``check_labels``): rows of X and y, finite numbers within
-+-MAX_ABS_VALUE, labels 0/1 for BCE and 0..k-1 for a k-way softmax, with
-errors that name the entry.
+(``check_data``, ``check_labels``): arrays of numbers, rows of X and y,
+finite numbers within +-MAX_ABS_VALUE, labels 0/1 for BCE and 0..k-1 for a
+k-way softmax, with errors that name the entry.
+
+The settings (batch size, epochs, seeds, the optimizer's) are checked by the
+rules of ``gradplay.rules`` that ``config.FIELDS`` uses too; ``Trainer.retune``
+changes them between steps through the same checks as ``Trainer.__init__``.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from collections import deque
-
 from . import functional as F
 from .backend import array_module, to_numpy
 from .data import MAX_ABS_VALUE, Dataset
 from .nets import Network, scalar_graph_size
-from .optim import Optimizer, Schedule, make_optimizer
+from .optim import LR, Optimizer, Schedule, make_optimizer
+from .rules import SEED, Interval, RuleError, check
 
 __all__ = ["History", "Trainer", "fit", "r2_score", "MAX_EPOCHS", "MAX_WEIGHT",
-           "SCALAR_EDGE_CAP", "check_scalar_size", "check_data", "check_labels"]
+           "SCALAR_EDGE_CAP", "check_scalar_size", "check_data", "check_labels",
+           "check_batch_size", "BATCH_SIZE", "BATCH_SIZES", "EPOCHS", "RECORD_EVERY", "EVERY"]
 
 MAX_EPOCHS = 1_000_000
 MAX_WEIGHT = 1e12  # |w| past this is divergence even while the loss is finite
 SCALAR_EDGE_CAP = 400_000  # graph edges a scalar-engine step may build (see scalar_graph_size)
 
+# TensorFlow Playground's batch slider (1 to 30), larger sizes, and 0: the full batch
+BATCH_SIZES = (*range(1, 31), 32, 64, 128, 256, 0)
+# What each setting may hold (config.FIELDS uses the same rules)
+BATCH_SIZE = Interval(int, 0, None, ui=(0, 256, 1), menu=BATCH_SIZES)   # 0, None: full batch
+EPOCHS = Interval(int, 1, MAX_EPOCHS, ui=(1, MAX_EPOCHS, 100))
+RECORD_EVERY = Interval(int, 0, None)                          # 0: never
+EVERY = Interval(int, 1, None)                                 # epochs between callbacks
+
 
 @dataclass
 class History:
-    """Per-epoch metrics. ``epochs[i]`` is the epoch that row i describes.
+    """Per-epoch metrics, named as ``gradplay train --json`` names them.
+    ``epochs[i]`` is the epoch that row i describes; one row per epoch (after
+    a divergence, the row of the model restored replaces that epoch's row).
 
-    Classification fills ``accuracy``/``test_accuracy`` (``r2`` rows are nan);
-    regression fills ``r2``/``test_r2`` (``accuracy`` rows are nan).
+    Classification fills ``train_accuracy``/``test_accuracy`` (the R² rows are
+    nan); regression fills ``train_r2``/``test_r2`` (the accuracy rows are nan).
 
     Long runs are thinned (every other row dropped when ``limit`` is passed),
     so memory stays bounded however many epochs run; the latest row is
     always kept.
     """
 
-    loss: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
     test_loss: list = field(default_factory=list)
-    accuracy: list = field(default_factory=list)
+    train_accuracy: list = field(default_factory=list)
     test_accuracy: list = field(default_factory=list)
     epochs: list = field(default_factory=list)
     stopped: str | None = None  # why training stopped early, if it did
     limit: int = 5000
-    r2: list = field(default_factory=list)
+    train_r2: list = field(default_factory=list)
     test_r2: list = field(default_factory=list)
 
-    ROWS = ("epochs", "loss", "test_loss", "accuracy", "test_accuracy", "r2", "test_r2")
+    ROWS = ("epochs", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+            "train_r2", "test_r2")
 
-    def append(self, epoch, loss, test_loss, acc, test_acc, r2=math.nan,
-               test_r2=math.nan) -> None:
-        for name, v in zip(self.ROWS, (epoch, loss, test_loss, acc, test_acc, r2, test_r2)):
+    # the old names, read-only (viz, the estimator and the notebooks still use them)
+    loss = property(lambda self: self.train_loss, doc="Old name of ``train_loss``.")
+    accuracy = property(lambda self: self.train_accuracy, doc="Old name of ``train_accuracy``.")
+    r2 = property(lambda self: self.train_r2, doc="Old name of ``train_r2``.")
+
+    def append(self, epoch, train_loss, test_loss, train_accuracy, test_accuracy,
+               train_r2=math.nan, test_r2=math.nan) -> None:
+        row = (epoch, train_loss, test_loss, train_accuracy, test_accuracy, train_r2, test_r2)
+        if self.epochs and self.epochs[-1] == epoch:       # the same epoch again: replace it
+            for name in self.ROWS:
+                getattr(self, name).pop()
+        for name, v in zip(self.ROWS, row):
             getattr(self, name).append(v)
         if len(self.epochs) > self.limit:
             self.thin()
@@ -95,10 +124,8 @@ class History:
         """The latest row as a dict (empty before the first epoch)."""
         if not self.epochs:
             return {}
-        return {"epoch": self.epochs[-1], "train_loss": self.loss[-1],
-                "test_loss": self.test_loss[-1], "train_accuracy": self.accuracy[-1],
-                "test_accuracy": self.test_accuracy[-1], "train_r2": self.r2[-1],
-                "test_r2": self.test_r2[-1]}
+        return {"epoch": self.epochs[-1], **{name: getattr(self, name)[-1]
+                                             for name in self.ROWS[1:]}}
 
 
 def _largest(arrays) -> float:
@@ -138,40 +165,56 @@ def r2_score(y, y_pred) -> float:
 class Trainer:
     """Everything a training run carries from one batch to the next.
 
-    ``optimizer``, ``schedule``, ``lr0`` and ``batch_size`` may be changed
-    between steps (the live page does, when a learner moves a slider); a new
-    batch size takes effect at the next epoch.
+    The optimizer, its base learning rate ``lr0``, the schedule and the batch
+    size may change between steps (the live page does, when a learner moves a
+    slider), through ``retune``: the checks ``__init__`` runs. A new batch size
+    takes effect at the next epoch.
     """
 
     def __init__(self, model: Network, data: Dataset, loss: str = "mse",
                  optimizer: str | Optimizer = "sgd", lr: float = 0.5,
                  batch_size: int | None = None, momentum: float = 0.9,
                  weight_decay: float = 0.0, l1: float = 0.0, schedule: Schedule | None = None,
-                 seed: int = 0, history_limit: int = 5000, record_every: int = 1):
+                 seed: int | None = 0, history_limit: int = 5000, record_every: int = 1):
         check_data(data)
-        head = F.head_for(data.n_classes, model.output, loss)   # raises if they do not fit
-        if model.output == "softmax" and model.sizes[-1] < head.units:
-            raise ValueError(f"the dataset has {data.n_classes} classes but the output layer "
-                             f"has {model.sizes[-1]} units")
-        check_labels(data, model, loss)
+        check_head(data, model, loss)
         self.model, self.data, self.loss_name = model, data, loss
-        self.optimizer = optimizer if isinstance(optimizer, Optimizer) else \
-            make_optimizer(optimizer, lr, momentum=momentum, weight_decay=weight_decay, l1=l1)
-        self.lr0 = self.optimizer.lr
-        self.batch_size = check_batch_size(batch_size)
-        self.schedule = schedule
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(None if seed is None else check("seed", seed, SEED))
         self.epoch = 0
         self.history = History(limit=history_limit)
         # record() (a forward pass over the train and test sets) after every
         # ``record_every`` epochs; 0: never (``epoch_loss`` is still kept)
-        self.record_every = check_record_every(record_every)
+        self.record_every = check("record_every", record_every, RECORD_EVERY)
         self.epoch_loss = math.nan            # mean batch loss of the latest epoch
         self._epoch_losses: list = []         # (loss, batch size) of this epoch's batches
         self.last_grads: list | None = None   # [(dW, db), ...] of the latest step
         self._last_finite: list | None = None # weights whose batch loss was finite
         self._batches: deque = deque()        # index arrays left in this epoch
-        check_scalar_size(model, self.batch_size or len(data.y_train))
+        if not isinstance(optimizer, Optimizer):
+            optimizer = make_optimizer(optimizer, lr, momentum=momentum,
+                                       weight_decay=weight_decay, l1=l1)
+        self.retune(optimizer, batch_size=batch_size, schedule=schedule)
+
+    def retune(self, optimizer: Optimizer, batch_size: int | None = None,
+               schedule: Schedule | None = None, lr: float | None = None) -> None:
+        """Train on with this optimizer, batch size and schedule (what
+        ``__init__`` sets, checked the same way). ``lr``: the base learning
+        rate lr0 (default: the optimizer's own ``lr``); a schedule scales it
+        from this epoch on. A refusal (``RuleError``, e.g. a batch too big for
+        the scalar engine) changes nothing."""
+        if not isinstance(optimizer, Optimizer):
+            raise RuleError("optimizer", f"must be an Optimizer (gradplay.optim); got "
+                                         f"{type(optimizer).__name__}")
+        if schedule is not None and not isinstance(schedule, Schedule):
+            raise RuleError("schedule", f"must be a Schedule or None; got "
+                                        f"{type(schedule).__name__}")
+        lr0 = optimizer.lr if lr is None else check("lr", lr, LR)
+        batch_size = check_batch_size(batch_size)
+        n = len(self.data.y_train)
+        check_scalar_size(self.model, min(batch_size or n, n))     # the rows a step really sees
+        self.optimizer, self.lr0, self.schedule = optimizer, lr0, schedule
+        self.batch_size = batch_size
+        optimizer.lr = lr0 if schedule is None else schedule(lr0, self.epoch)
 
     # ------------------------------------------------------------------ batches
     def _start_epoch(self) -> None:
@@ -224,6 +267,11 @@ class Trainer:
         model = self.model
         # the weights before this step, copied on their own device (no trip to the CPU)
         before = [(W * 1, b * 1) for W, b in model.weights]
+        if self._last_finite is None:            # the first step: the starting weights
+            largest = _largest(model.parameters())
+            if not largest <= MAX_WEIGHT:
+                return self._diverged(f"the starting weights reach {largest:.3g}, past "
+                                      f"{MAX_WEIGHT:g}")
         value, grads = model.loss_and_grads(X, y, self.loss_name)
         if not math.isfinite(value):
             # ``before`` has this non-finite loss: go back to the last finite one
@@ -243,8 +291,13 @@ class Trainer:
         return True
 
     def _diverged(self, what: str) -> bool:
-        if self._last_finite is not None:
-            self.model.set_weights(self._last_finite)
+        if self._last_finite is None:
+            # no step has run on a finite loss: the learning rate played no part
+            self.history.stopped = (f"{what} at epoch {self.epoch + 1}, before the first step: "
+                                    "the starting model (its weights) or the data already "
+                                    "give a non-finite loss; the learning rate played no part")
+            return False
+        self.model.set_weights(self._last_finite)
         self.history.stopped = (f"{what} at epoch {self.epoch + 1} — lower the learning rate "
                                 f"(it is {self.optimizer.lr:g}); the model shown is the last "
                                 "one with a finite loss")
@@ -273,10 +326,11 @@ class Trainer:
     def run(self, epochs: int, callback: Callable | None = None, every: int = 1) -> History:
         """Train ``epochs`` more epochs. ``callback(trainer)`` runs every ``every``
         epochs and may return False to stop early (a pause button)."""
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) \
-                or not 0 <= epochs <= MAX_EPOCHS:
-            raise ValueError(f"epochs must be a whole number in [0, {MAX_EPOCHS}], got {epochs!r}")
-        for i in range(int(epochs)):
+        epochs, every = check("epochs", epochs, EPOCHS), check("every", every, EVERY)
+        if callback is not None and not callable(callback):
+            raise RuleError("callback", f"must be a function of the trainer, or None; got "
+                                        f"{type(callback).__name__}")
+        for i in range(epochs):
             if not self.step():
                 break
             if callback is not None and (i + 1) % every == 0 and callback(self) is False:
@@ -290,8 +344,10 @@ def check_data(data: Dataset) -> None:
     numbers, values that are not finite or beyond +-MAX_ABS_VALUE (their
     arithmetic overflows)."""
     for part in ("train", "test"):
-        X = to_numpy(getattr(data, f"X_{part}"))
-        y = to_numpy(getattr(data, f"y_{part}"))
+        X, y = (_array(data, f"{a}_{part}") for a in "Xy")
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"X_{part} must hold numbers (float64), got dtype {X.dtype}: "
+                             "build the data with gradplay.data.from_arrays")
         if X.ndim != 2 or len(y) != X.shape[0]:
             raise ValueError(f"{part} set: X has {X.shape[0] if X.ndim else 0} rows but y has "
                              f"{len(y)} labels: one label per row")
@@ -308,6 +364,33 @@ def check_data(data: Dataset) -> None:
                                  f"+-{MAX_ABS_VALUE:,.0f} (rescale larger ones)")
     if len(data.y_train) == 0:
         raise ValueError("the training set is empty: it needs at least one row")
+
+
+def _array(data: Dataset, name: str) -> np.ndarray:
+    """data.<name> as a NumPy array; anything but an array (a list) is refused."""
+    a = getattr(data, name)
+    if not (hasattr(a, "shape") and hasattr(a, "dtype")):
+        raise ValueError(f"{name} must be an array (NumPy or torch), got {type(a).__name__}: "
+                         "build the data with gradplay.data.from_arrays, or np.asarray")
+    return to_numpy(a)
+
+
+def check_head(data: Dataset, model: Network, loss: str) -> None:
+    """The model's output layer and the loss fit the data (``functional.head_for``),
+    and the labels fit them (``check_labels``)."""
+    try:
+        head = F.head_for(data.n_classes, model.output, loss)
+    except ValueError as e:
+        if not data.is_regression:
+            raise
+        # the data model: float labels are regression targets, integer labels classes
+        raise ValueError(f"{e}. y_train holds floats ({to_numpy(data.y_train).dtype}), which "
+                         "gradplay reads as regression targets; for classes give integer "
+                         "labels (y.astype(int))") from None
+    if model.output == "softmax" and model.sizes[-1] < head.units:
+        raise ValueError(f"the dataset has {data.n_classes} classes but the output layer "
+                         f"has {model.sizes[-1]} units")
+    check_labels(data, model, loss)
 
 
 def check_labels(data: Dataset, model: Network, loss: str) -> None:
@@ -330,43 +413,33 @@ def _check_labels(y: np.ndarray, name: str, model: Network, loss: str) -> None:
         raise ValueError(f"{name}[{i}] = {y[i].item()!r}: {rule}")
 
 
-def check_record_every(k) -> int:
-    """Epochs between two history rows: a whole number >= 0 (0: no history)."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-        raise ValueError(f"record_every must be a whole number >= 0 (0: never), got {k!r}")
-    return int(k)
-
-
 def check_batch_size(batch_size) -> int | None:
-    """A mini-batch size: a whole number >= 1, or None for the full batch."""
-    if batch_size is None:
-        return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, or None (full batch), "
-                         f"got {batch_size!r}")
-    return int(batch_size)
+    """A mini-batch size, or None for the full batch (also written 0, as in
+    the config)."""
+    return None if batch_size is None else check("batch_size", batch_size, BATCH_SIZE) or None
 
 
 def check_scalar_size(model: Network, batch: int) -> None:
     """The scalar engine builds a graph of every number: refuse steps whose
-    graph would be too big to be interactive, and say what to do."""
+    graph would be too big to be interactive, and say what to do. ``batch``:
+    the rows one step sees (min(batch_size, training rows))."""
     if model.engine != "scalar":
         return
     _, edges = scalar_graph_size(model.sizes, batch)
     if edges > SCALAR_EDGE_CAP:
         _, per_sample = scalar_graph_size(model.sizes, 1)
-        most = max(1, SCALAR_EDGE_CAP // per_sample)
-        raise ValueError(f"engine 'scalar' would build a graph of {edges:,} edges a step "
-                         f"({batch} samples x {per_sample:,}), over the cap of "
-                         f"{SCALAR_EDGE_CAP:,}. Use batch_size <= {most}, a smaller network, "
-                         "or the tensor engine")
+        most = SCALAR_EDGE_CAP // per_sample
+        fix = f"Use batch_size <= {most}, a smaller network" if most else "Use a smaller network"
+        raise RuleError("batch_size", f"too big for engine 'scalar': it would build a graph of "
+                                      f"{edges:,} edges a step ({batch:,} samples x "
+                                      f"{per_sample:,}), over the cap of {SCALAR_EDGE_CAP:,}. "
+                                      f"{fix}, or the tensor engine")
 
 
 def fit(model: Network, data: Dataset, loss: str = "mse", optimizer: str | Optimizer = "sgd",
         lr: float = 0.5, epochs: int = 1000, batch_size: int | None = None,
         momentum: float = 0.9, weight_decay: float = 0.0, l1: float = 0.0,
-        schedule: Schedule | None = None, seed: int = 0, callback: Callable | None = None,
+        schedule: Schedule | None = None, seed: int | None = 0, callback: Callable | None = None,
         every: int = 1) -> History:
     """Train ``model`` on ``data`` and return its History (see Trainer)."""
     trainer = Trainer(model, data, loss=loss, optimizer=optimizer, lr=lr,

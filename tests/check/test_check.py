@@ -38,3 +38,13 @@ def test_the_library_torch_reference_equals_the_test_suites(output, loss, k):
     assert value == pytest.approx(ref_value, abs=1e-14)
     for ours, theirs in zip(grads, ref_grads):
         np.testing.assert_allclose(ours, theirs, atol=1e-14)
+
+
+def test_input_matrix_is_the_networks_inputs_and_check_x_its_old_name():
+    X = np.array([[0.5, -2.0], [3.0, 0.25]])
+    model = make_mlp([3, 4, 1], features=("x1sq", "x2", "x1x2"), seed=0)
+    np.testing.assert_array_equal(model.input_matrix(X), np.c_[X[:, 0] ** 2, X[:, 1],
+                                                               X[:, 0] * X[:, 1]])
+    np.testing.assert_array_equal(model.check_X(X), model.input_matrix(X))
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\), got \(2, 3\)"):
+        model.input_matrix(np.zeros((2, 3)))

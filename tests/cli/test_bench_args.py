@@ -7,12 +7,14 @@ from gradplay.cli import main
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--epochs", "-1"], "argument --epochs: expected a whole number in [1, 100,000], got '-1'"),
-    (["--epochs", "0"], "argument --epochs: expected a whole number in [1, 100,000]"),
-    (["--epochs", "1e9"], "argument --epochs: expected a whole number"),
-    (["--samples", "0"], "argument --samples: expected a whole number in [4, 100,000], got '0'"),
-    (["--samples", "nan"], "argument --samples: expected a whole number"),
-    (["--samples", "10000000"], "argument --samples: expected a whole number in [4, 100,000]"),
+    (["--epochs", "-1"], "argument --epochs: must be a whole number in [1, 100000]; got -1"),
+    (["--epochs", "0"], "argument --epochs: must be a whole number in [1, 100000]; got 0"),
+    (["--epochs", "1e9"], "argument --epochs: must be a whole number in [1, 100000]"),
+    (["--epochs", "2.5"], "argument --epochs: must be a whole number in [1, 100000]; got 2.5"),
+    (["--samples", "0"], "argument --samples: must be a whole number in [10, 100000]; got 0"),
+    (["--samples", "nan"], "argument --samples: must be a whole number in [10, 100000]; "
+                           "got nan"),
+    (["--samples", "10000000"], "argument --samples: must be a whole number in [10, 100000]"),
     (["--sizes", "2-x-1"], "argument --sizes: expected layer sizes like 2-4-1"),
     (["--sizes", "2-100000-1"], "argument --sizes: expected layer sizes like 2-4-1"),
     (["--sizes", "3-4-1"], "argument --sizes: expected layer sizes like 2-4-1"),

@@ -109,12 +109,12 @@ def test_loss_and_grads_names_a_row_mismatch_and_text_labels(engine):
      r"X_train\[3, 1\] = nan: values must be finite numbers"),
     (Dataset(X10 * 1e300, np.arange(10) % 2, X10[:0], np.zeros(0, int), "x"), {},
      r"X_train\[0, 0\] = .*e\+29\d: values must be finite numbers within \+-1,000,000"),
-    (DATA, {"epochs": None}, r"epochs must be a whole number in \[0, 1000000\], got None"),
-    (DATA, {"epochs": float("nan")}, r"epochs must be a whole number .* got nan"),
-    (DATA, {"batch_size": float("nan")}, r"batch_size must be a whole number >= 1"),
-    (DATA, {"weight_decay": float("nan")}, r"weight_decay \(L2\) must be a finite number"),
-    (DATA, {"weight_decay": float("inf")}, r"weight_decay \(L2\) must be a finite number"),
-    (DATA, {"lr": float("nan")}, r"lr \(learning rate\) must be a number > 0"),
+    (DATA, {"epochs": None}, r"epochs must be a whole number in \[1, 1000000\]; got None"),
+    (DATA, {"epochs": float("nan")}, r"epochs must be a whole number .*; got nan"),
+    (DATA, {"batch_size": float("nan")}, r"batch_size must be a whole number >= 0; got nan"),
+    (DATA, {"weight_decay": float("nan")}, r"weight_decay must be a number >= 0; got nan"),
+    (DATA, {"weight_decay": float("inf")}, r"weight_decay must be a number >= 0; got inf"),
+    (DATA, {"lr": float("nan")}, r"lr must be a number > 0; got nan"),
 ])
 def test_fit_names_what_is_wrong_before_training(data, kwargs, message):
     with pytest.raises(ValueError, match=message) as caught:

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .base import INITS, Network, count_weights, init_weights, labels_from
+from ..rules import OneOf, check
+from .base import INIT, INITS, Network, count_weights, init_weights, labels_from
 from .manual import ManualMLP
 from .scalar import ScalarMLP, scalar_graph_size
 from .tensor import TensorMLP
 
-__all__ = ["ENGINES", "INITS", "make_mlp", "Network", "ScalarMLP", "TensorMLP", "ManualMLP",
-           "count_weights", "init_weights", "labels_from", "scalar_graph_size"]
+__all__ = ["ENGINES", "ENGINE", "INITS", "INIT", "make_mlp", "Network", "ScalarMLP",
+           "TensorMLP", "ManualMLP", "count_weights", "init_weights", "labels_from",
+           "scalar_graph_size"]
 
 ENGINES: dict[str, type[Network]] = {"scalar": ScalarMLP, "tensor": TensorMLP,
                                      "manual": ManualMLP}
+ENGINE = OneOf(*ENGINES)     # the rule config.FIELDS["engine"] uses too
 
 
 def make_mlp(sizes: Sequence[int], activation: str = "tanh", output: str = "sigmoid",
@@ -36,7 +39,5 @@ def make_mlp(sizes: Sequence[int], activation: str = "tanh", output: str = "sigm
     ``features`` (e.g. ("x1sq", "x2sq")): the network takes points (x1, x2)
     and computes these inputs itself; sizes[0] must be len(features).
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
-    return ENGINES[engine](sizes, activation=activation, output=output, init=init, seed=seed,
+    return ENGINES[check("engine", engine, ENGINE)](sizes, activation=activation, output=output, init=init, seed=seed,
                            features=features)

@@ -8,8 +8,8 @@ weights all three return the same numbers -- that agreement is the lesson.
 
 A network may be built on input features (``features=("x1sq", "x2sq")``, see
 ``gradplay.features``). It then takes raw points (x1, x2) everywhere --
-``predict``, ``evaluate``, ``loss_and_grads`` -- and ``check_X`` turns them
-into its input matrix, so data sets, decision grids and saved models all
+``predict``, ``evaluate``, ``loss_and_grads`` -- and ``input_matrix`` turns
+them into its input matrix, so data sets, decision grids and saved models all
 speak in points, never in feature columns.
 """
 
@@ -23,10 +23,14 @@ import numpy as np
 from .. import functional as F
 from ..backend import array_module, is_float, to_numpy
 from ..features import FEATURES, RAW_FEATURES, check_features, expand_features
+from ..rules import SEED, Interval, OneOf, RuleError, check
 
-__all__ = ["Network", "init_weights", "count_weights", "check_sizes", "labels_from", "INITS"]
+__all__ = ["Network", "init_weights", "count_weights", "check_sizes", "labels_from", "INITS",
+           "INIT", "UNITS"]
 
 INITS = ("uniform", "xavier", "he", "normal")
+INIT = OneOf(*INITS)            # the rules config.FIELDS uses too
+UNITS = Interval(int, 1, None)  # neurons in a layer
 
 
 def init_weights(sizes: Sequence[int], init: str = "xavier", seed: int | None = 0):
@@ -37,9 +41,8 @@ def init_weights(sizes: Sequence[int], init: str = "xavier", seed: int | None = 
     he:      W ~ N(0, 2 / fan_in)                  (for ReLU)
     normal:  W ~ N(0, 1)
     """
-    if init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
-    rng = np.random.default_rng(seed)
+    init = check("init", init, INIT)
+    rng = np.random.default_rng(None if seed is None else check("seed", seed, SEED))
     weights = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         if init == "uniform":
@@ -65,12 +68,8 @@ def check_sizes(sizes: Sequence[int]) -> list[int]:
     """Layer sizes must be at least [inputs, outputs], every one a positive int."""
     sizes = list(sizes)
     if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output size, got {sizes}")
-    for i, s in enumerate(sizes):
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-            raise ValueError(f"sizes[{i}] must be a whole number >= 1 (neurons in a layer), "
-                             f"got {s!r}")
-    return [int(s) for s in sizes]
+        raise RuleError("sizes", f"needs at least an input and an output size; got {sizes}")
+    return [check(f"sizes[{i}]", s, UNITS) for i, s in enumerate(sizes)]
 
 
 class Network(ABC):
@@ -136,13 +135,13 @@ class Network(ABC):
     # ------------------------------------------------------------------ forward
     def forward_layers(self, X) -> list:
         """Every layer's output for points X: [a_0, a_1, ..., a_L], where
-        a_0 = check_X(X) is the input matrix (n, sizes[0]) -- the features,
+        a_0 = input_matrix(X) is the input matrix (n, sizes[0]) -- the features,
         for a network built on features -- and a_l = f(a_{l-1} @ W_l + b_l).
 
         A plain NumPy (or torch) forward pass, shared by every engine for
         prediction and for pictures of the input and hidden units.
         """
-        acts = [self.check_X(X)]
+        acts = [self.input_matrix(X)]
         last = len(self.weights) - 1
         for i, (W, b) in enumerate(self.weights):
             f = F.get_activation(self.output, output=True) if i == last \
@@ -164,7 +163,7 @@ class Network(ABC):
         """Columns of the X this network takes: 2 (x1, x2) when built on features."""
         return 2 if self.features is not None else self.sizes[0]
 
-    def check_X(self, X):
+    def input_matrix(self, X):
         """The input matrix (n, sizes[0]) for X (n, n_inputs): X itself, or its
         features for a network built on features."""
         if not hasattr(X, "shape"):
@@ -172,6 +171,10 @@ class Network(ABC):
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"X must have shape (n, {self.n_inputs}), got {tuple(X.shape)}")
         return X if self.features is None else expand_features(X, self.features)
+
+    def check_X(self, X):
+        """Old name of ``input_matrix`` (the engines' modules still call it)."""
+        return self.input_matrix(X)
 
     def input_labels(self) -> list[str]:
         """A label per input unit: the features' labels (x1², ...), or x1, x2, ..."""
