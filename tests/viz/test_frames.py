@@ -1,5 +1,6 @@
 """The live trainer's frames: every number the browser paints, checked here."""
 
+import copy
 import math
 
 import numpy as np
@@ -9,10 +10,10 @@ from gradplay import make_mlp
 from gradplay.config import RunConfig, build_run
 from gradplay.data import load
 from gradplay.features import FEATURES
-from gradplay.viz.frames import (MAGIC, View, activation_range, build_frame, bundle, dequantize,
+from gradplay.viz.frames import (MAGIC, View, activation_range, build_frame, dequantize,
                                  feature_maps, finite_or_none, grid_layers, history_rows,
                                  layer_maps, map_cells, network_numbers, output_grid, pack,
-                                 quantize, unbundle, unpack)
+                                 quantize, unpack)
 
 
 def trained(cfg=None, epochs=5):
@@ -127,9 +128,22 @@ def test_network_numbers_are_the_weights_and_last_gradients():
     assert numbers["b"][len(b1) + 1] == b2[1]
     dW2 = run.trainer.last_grads[1][0]
     assert numbers["dW"][W1.size + 3 * W2.shape[1] + 0] == dW2[3, 0]
-    # the last step's gradient is the gradient of the loss at the weights before that step
+    # before the first step there is no gradient: zeros
     fresh = network_numbers(run.model, None)
     assert not fresh["dW"].any() and not fresh["db"].any()
+
+
+def test_the_gradients_sent_are_the_last_steps_at_the_weights_before_it():
+    run = trained()
+    before = copy.deepcopy(run.model)
+    run.trainer.step_batch()                          # one full-batch step
+    _, expected = before.loss_and_grads(run.data.X_train, run.data.y_train,
+                                        run.trainer.loss_name)
+    numbers = network_numbers(run.model, run.trainer.last_grads)
+    np.testing.assert_allclose(numbers["dW"], np.concatenate([dW.ravel() for dW, _ in expected]))
+    np.testing.assert_allclose(numbers["db"], np.concatenate([db.ravel() for _, db in expected]))
+    now = network_numbers(run.model, None)["W"]
+    assert not np.allclose(now, network_numbers(before, None)["W"])   # the step moved them
 
 
 def test_history_rows_are_the_new_ones_thinned_with_the_last_kept():
@@ -164,9 +178,9 @@ def test_a_frame_carries_everything_and_stays_small():
     view = View.for_run(run.data.X, run.model.sizes)
     payload = build_frame(run.model, run.data, run.trainer.history, view,
                           grads=run.trainer.last_grads, since_epoch=10, seq=7, run_id="r1",
-                          static=True, more=True)
+                          static=True)
     h, b = unpack(payload)
-    assert (h["seq"], h["run"], h["more"], h["epoch"]) == (7, "r1", True, 12)
+    assert (h["seq"], h["run"], h["epoch"]) == (7, "r1", 12)
     assert h["sizes"] == [2, 5, 3, 1] and h["static"] is True
     assert h["metrics"]["train_loss"] == pytest.approx(run.trainer.history.loss[-1])
     assert h["scales"]["W"] == max(np.abs(W).max() for W, _ in run.model.get_weights())
@@ -237,15 +251,3 @@ def test_a_regression_frame_scores_by_r2():
     rows = blobs["rows"].reshape(-1, 5)
     assert np.allclose(rows[:, 3], h.r2) and np.allclose(rows[:, 4], h.test_r2)
     assert math.isclose(header["metrics"]["test_r2"], h.test_r2[-1])
-
-
-def test_bundle_carries_several_frames_and_a_single_frame_as_it_is():
-    frames = [pack({"seq": k}, {"a": np.arange(k + 1, dtype=np.uint8)}) + b"x" * k for k in range(3)]
-    payload = bundle(frames)
-    assert payload[:4] == b"GPFS" and unbundle(payload) == frames
-    # every frame starts 8-byte aligned, as its blobs expect
-    at = 8 + 4 * 3 + 4
-    for f in frames:
-        assert at % 8 == 0 and payload[at:at + len(f)] == f
-        at += -(-len(f) // 8) * 8
-    assert bundle(frames[:1]) == frames[0] and unbundle(frames[0]) == [frames[0]]

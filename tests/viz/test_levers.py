@@ -5,7 +5,6 @@ import numpy as np
 from gradplay import make_mlp
 from gradplay.data import load
 from gradplay.train import fit
-from gradplay.viz.network import network_dot
 from gradplay.viz.plots import (decision_grid, discretized, figure_png, hidden_grids,
                                 input_grid, plot_dataset, plot_decision_boundary, plot_loss)
 
@@ -32,12 +31,6 @@ def test_discretize_gives_classes_or_signs():
     classifier = make_mlp([2, 1], "tanh", "sigmoid", seed=0)
     g = decision_grid(classifier, BOUNDS, 7)
     np.testing.assert_array_equal(discretized(g), (g.values >= 0.5).astype(int))
-
-
-def test_the_network_drawing_names_its_features_and_draws_no_hidden_layer():
-    dot = network_dot(make_mlp([2, 1], features=("x1sq", "x2sq")))
-    assert 'label="x1²"' in dot and 'label="x2²"' in dot
-    assert dot.count("->") == 2 and "hidden" not in dot
 
 
 def test_regression_figures_draw_values():

@@ -241,6 +241,7 @@ class Stream:
     def _meta(self) -> dict:
         c = self.session.config
         return {**self.meta, "playing": self._playing, "speed": str(self._speed),
+                "stepping": self._step_to is not None,
                 "finished": self.session.finished,
                 "view": {"discretize": c.discretize, "show_test": c.show_test}}
 
@@ -265,8 +266,10 @@ class Stream:
             self._playing = s.stopped is None
             self._next_frame = 0.0
         elif name == "step":                            # to the end of this epoch, in slices
-            if s.stopped is None:
-                self._step_to = s.epoch + 1
+            if s.finished and s.stopped is None:
+                s.step()                                # past the optional last epoch
+            elif s.stopped is None:                     # Step pressed again: one more epoch
+                self._step_to = (self._step_to or s.epoch) + 1
                 self._playing = True
         elif name == "reset":
             self._playing, self._step_to = False, None

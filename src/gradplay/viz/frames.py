@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import struct
 from dataclasses import dataclass
 
@@ -34,7 +33,8 @@ import numpy as np
 
 from ..backend import to_numpy
 from ..features import FEATURES, expand_features
-from .plots import grid_bounds
+from ..files import finite_or_none
+from .plots import grid_bounds, grid_points
 
 __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_layers",
            "output_grid", "map_cells", "layer_maps", "feature_maps", "feature_header",
@@ -80,11 +80,7 @@ class View:
 
 @functools.lru_cache(maxsize=16)
 def _grid_points(bounds: tuple, resolution: int) -> np.ndarray:
-    x0, x1, y0, y1 = bounds
-    xs = np.linspace(x0, x1, resolution)
-    ys = np.linspace(y1, y0, resolution)               # top row first
-    gx, gy = np.meshgrid(xs, ys)                       # (r, r) each
-    points = np.c_[gx.ravel(), gy.ravel()]             # (r*r, 2)
+    points = grid_points(bounds, resolution, top_first=True)[2]    # (r*r, 2)
     points.flags.writeable = False                     # shared between frames
     return points
 
@@ -118,14 +114,6 @@ def activation_range(name: str, values: np.ndarray) -> tuple[float, float]:
     m = float(np.max(np.abs(finite))) if finite.size else 0.0
     m = m if m > 0 else 1.0
     return -m, m
-
-
-def finite_or_none(x):
-    """A float for JSON, or None for NaN/inf (JSON has no NaN)."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 # ---------------------------------------------------------------------- the pictures

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..train import r2_score
 
-__all__ = ["Grid", "decision_grid", "hidden_grids", "input_grid", "grid_bounds",
+__all__ = ["Grid", "decision_grid", "hidden_grids", "input_grid", "grid_bounds", "grid_points",
            "discretized", "plot_dataset", "plot_loss", "plot_decision_boundary",
            "plot_hidden_activations", "figure_png", "save_figures"]
 
@@ -52,9 +52,13 @@ def grid_bounds(X: np.ndarray, margin: float = 0.5) -> tuple:
     return (lo[0], hi[0], lo[1], hi[1])
 
 
-def _mesh(bounds: tuple, resolution: int):
+def grid_points(bounds: tuple, resolution: int, top_first: bool = False):
+    """(xs, ys, points) of a resolution x resolution grid over ``bounds``:
+    points (r*r, 2) row-major, row i at y = ys[i]. ys rise (a plot's origin
+    at the bottom), or fall with ``top_first`` (an image's first row on top)."""
     xs = np.linspace(bounds[0], bounds[1], resolution)
     ys = np.linspace(bounds[2], bounds[3], resolution)
+    ys = ys[::-1] if top_first else ys
     gx, gy = np.meshgrid(xs, ys)                     # (r, r) each; row i is y = ys[i]
     return xs, ys, np.c_[gx.ravel(), gy.ravel()]     # points (r*r, 2)
 
@@ -65,7 +69,7 @@ def decision_grid(model, bounds: tuple, resolution: int = 100) -> Grid:
     values[i, j] is the prediction at (xs[j], ys[i]): a probability for a
     sigmoid output, a (k,) vector of class probabilities for softmax.
     """
-    xs, ys, points = _mesh(bounds, resolution)
+    xs, ys, points = grid_points(bounds, resolution)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged model: draw what we can
         out = np.asarray(model.predict(points))
     return Grid(xs, ys, out.reshape(resolution, resolution, *out.shape[1:]))
@@ -73,7 +77,7 @@ def decision_grid(model, bounds: tuple, resolution: int = 100) -> Grid:
 
 def _layer_grids(model, bounds: tuple, resolution: int) -> list[Grid]:
     """Every layer's units over the grid, the inputs first: values (r, r, units)."""
-    xs, ys, points = _mesh(bounds, resolution)
+    xs, ys, points = grid_points(bounds, resolution)
     with np.errstate(over="ignore", invalid="ignore"):
         layers = model.forward_layers(points)
     return [Grid(xs, ys, np.asarray(a).reshape(resolution, resolution, -1)) for a in layers]
