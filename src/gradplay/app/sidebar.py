@@ -7,23 +7,14 @@ classroom link hides (``hide=...``) is not drawn; its value stays.
 
 from __future__ import annotations
 
-import streamlit as st
 
-from ..config import BATCH_SIZES, FIELDS, L1_RATES, MULTICLASS_DATASETS, regenerate
-from ..data import DATASETS
+from ..config import FIELDS, MULTICLASS_DATASETS, regenerate
 from ..features import FEATURES
-from ..functional import ACTIVATIONS, OUTPUTS
-from ..nets import ENGINES, INITS
-from ..optim import OPTIMIZERS, SCHEDULES
+from ..rules import OneOf
 from .settings import bounds
 
-__all__ = ["draw", "LEARNING_RATES"]
+__all__ = ["draw"]
 
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-CHOICES = {"dataset": DATASETS + ("csv",), "activation": tuple(ACTIVATIONS),
-           "output": ("auto", *OUTPUTS), "loss": ("auto", "bce", "ce", "mse"), "init": INITS,
-           "engine": tuple(ENGINES), "optimizer": tuple(OPTIMIZERS), "schedule": SCHEDULES}
-STEPS = {"lr": LEARNING_RATES, "l2": L1_RATES, "l1": L1_RATES, "batch_size": BATCH_SIZES}
 LABELS = {"dataset": "Dataset", "classes": "Classes", "samples": "Samples", "noise": "Noise",
           "test_size": "Test share", "data_seed": "Data seed", "activation": "Activation",
           "output": "Output", "loss": "Loss", "init": "Initialisation", "seed": "Weight seed",
@@ -39,11 +30,6 @@ SECTIONS = (("Data", ("dataset", "classes", "samples", "noise", "test_size", "da
               "decay", "batch_size", "epochs")))
 
 
-def _with(options: tuple, value) -> list:
-    """The options with ``value`` among them (a value from a link may not be)."""
-    return list(options) if value in options else sorted(set(options) | {value})
-
-
 def _hidden_for(name: str, s) -> bool:
     """Controls that mean nothing for the current settings are not drawn."""
     return (name == "momentum" and s.w_optimizer not in ("momentum", "nesterov")
@@ -56,11 +42,12 @@ def _field(box, name: str, s) -> None:
     """The widget of one RunConfig field."""
     key, label, tip = f"w_{name}", LABELS.get(name, name), FIELDS[name].help
     csv = s.w_dataset == "csv"
-    if name in CHOICES:
-        box.selectbox(label, CHOICES[name], key=key, help=tip,
+    rule = FIELDS[name].rule
+    if isinstance(rule, OneOf):
+        box.selectbox(label, rule.choices, key=key, help=tip,
                       format_func=(lambda d: "upload a CSV…" if d == "csv" else d))
-    elif name in STEPS:
-        box.select_slider(label, _with(STEPS[name], s[key]), key=key, help=tip,
+    elif getattr(rule, "menu", None):                         # a select-slider of fixed steps
+        box.select_slider(label, rule.ui_menu(s[key]), key=key, help=tip,
                           format_func=lambda b: "full" if name == "batch_size" and b == 0 else str(b))
     elif name == "epochs":
         box.checkbox("Stop at an epoch", key="w_stop", help="otherwise training goes on until Pause")
