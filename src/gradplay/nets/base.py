@@ -133,17 +133,23 @@ class Network(ABC):
         return self.sizes[-1] if self.output == "softmax" else 2
 
     # ------------------------------------------------------------------ forward
-    def forward_layers(self, X) -> list:
+    def forward_layers(self, X, dtype=None) -> list:
         """Every layer's output for points X: [a_0, a_1, ..., a_L], where
         a_0 = input_matrix(X) is the input matrix (n, sizes[0]) -- the features,
         for a network built on features -- and a_l = f(a_{l-1} @ W_l + b_l).
 
         A plain NumPy (or torch) forward pass, shared by every engine for
-        prediction and for pictures of the input and hidden units.
+        prediction and for pictures of the input and hidden units. ``dtype``:
+        compute in NumPy with this float type instead (``np.float32`` for a
+        picture: twice as fast, and far finer than a colour).
         """
-        acts = [self.input_matrix(X)]
-        last = len(self.weights) - 1
-        for i, (W, b) in enumerate(self.weights):
+        acts, weights = [self.input_matrix(X)], self.weights
+        if dtype is not None:
+            acts = [np.asarray(to_numpy(acts[0]), dtype)]
+            weights = [(np.asarray(to_numpy(W), dtype), np.asarray(to_numpy(b), dtype))
+                       for W, b in weights]
+        last = len(weights) - 1
+        for i, (W, b) in enumerate(weights):
             f = F.get_activation(self.output, output=True) if i == last \
                 else F.get_activation(self.activation)
             acts.append(f.forward(acts[-1] @ W + b))

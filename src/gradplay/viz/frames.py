@@ -37,7 +37,7 @@ from ..files import finite_or_none
 from .plots import grid_bounds, grid_points
 
 __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_layers",
-           "output_grid", "map_cells", "layer_maps", "feature_maps", "feature_header",
+           "unit_ranges", "output_grid", "map_cells", "layer_maps", "feature_maps", "feature_header",
            "network_numbers", "history_rows", "build_frame", "pack", "unpack",
            "finite_or_none", "MAX_POINTS"]
 
@@ -107,13 +107,19 @@ def activation_range(name: str, values: np.ndarray) -> tuple[float, float]:
     """The colour range of a neuron's map: the activation's own range where it
     has one (tanh: [-1, 1]), else symmetric about 0 over the values seen, so
     that the colour's side always tells the sign."""
+    lo, hi = unit_ranges(name, np.reshape(values, (-1, 1)))
+    return float(lo[0]), float(hi[0])
+
+
+def unit_ranges(name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``activation_range`` of every column of ``values`` (n, k) at once:
+    (lo, hi), each (k,). Non-finite values are left out; a zero span is 1."""
+    k = values.shape[1]
     if name in _RANGES:
-        return _RANGES[name]
-    finite = np.asarray(values, dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
-    m = float(np.max(np.abs(finite))) if finite.size else 0.0
-    m = m if m > 0 else 1.0
-    return -m, m
+        return np.full(k, _RANGES[name][0]), np.full(k, _RANGES[name][1])
+    size = np.abs(np.where(np.isfinite(values), values, 0.0)).max(axis=0, initial=0.0)   # (k,)
+    size = np.where(size > 0, size, 1.0).astype(np.float64)
+    return -size, size
 
 
 # ---------------------------------------------------------------------- the pictures
@@ -122,7 +128,8 @@ def grid_layers(model, view: View) -> list[np.ndarray]:
     inputs first -- a network built on features (x1², sin x1 ...) reads those,
     so each input node gets its feature's map. One forward pass serves the
     boundary and every neuron's map."""
-    return [to_numpy(a) for a in model.forward_layers(view.points(view.resolution))]
+    return [to_numpy(a) for a in model.forward_layers(view.points(view.resolution),
+                                                      dtype=np.float32)]
 
 
 def output_grid(model, out: np.ndarray, view: View) -> tuple[dict, dict]:
@@ -179,13 +186,13 @@ def layer_maps(model, acts: list[np.ndarray], view: View,
 
 def _maps(act: str, coarse: np.ndarray) -> tuple[list, np.ndarray]:
     """Maps of k units on the coarse grid: (ranges, codes). ``coarse`` (m, m, k)
-    holds their values; ranges[j] = [lo, hi] for unit j (``activation_range``);
+    holds their values; ranges[j] = [lo, hi] for unit j (``unit_ranges``);
     codes uint8 (k, m, m), quantised in one call (unit j's range on column j)."""
-    ranges = [list(activation_range(act, coarse[:, :, j])) for j in range(coarse.shape[2])]
-    if not ranges:
-        return [], np.zeros((0, *coarse.shape[:2]), np.uint8)
-    lo, hi = np.array(ranges).T                                    # (k,) each
-    return ranges, quantize(coarse, lo, hi).transpose(2, 0, 1)
+    m, _, k = coarse.shape
+    if k == 0:
+        return [], np.zeros((0, m, m), np.uint8)
+    lo, hi = unit_ranges(act, coarse.reshape(m * m, k))            # (k,) each
+    return np.c_[lo, hi].tolist(), quantize(coarse, lo, hi).transpose(2, 0, 1)
 
 
 def feature_maps(view: View) -> tuple[list, np.ndarray]:
