@@ -144,15 +144,15 @@ class Network(ABC):
         picture: twice as fast, and far finer than a colour).
         """
         acts, weights = [self.input_matrix(X)], self.weights
-        if dtype is not None:
-            acts = [np.asarray(to_numpy(acts[0]), dtype)]
+        if dtype is not None:                  # the inputs stay as they are; the layers in dtype
             weights = [(np.asarray(to_numpy(W), dtype), np.asarray(to_numpy(b), dtype))
                        for W, b in weights]
         last = len(weights) - 1
         for i, (W, b) in enumerate(weights):
             f = F.get_activation(self.output, output=True) if i == last \
                 else F.get_activation(self.activation)
-            acts.append(f.forward(acts[-1] @ W + b))
+            a = acts[-1] if dtype is None or i else np.asarray(to_numpy(acts[-1]), dtype)
+            acts.append(f.forward(a @ W + b))
         return acts
 
     def predict(self, X):
