@@ -51,8 +51,8 @@ from .nets import Network
 from .rules import RuleError
 from .train import _check_labels
 
-__all__ = ["TraceError", "LayerTrace", "Trace", "Step", "NeuronExpression", "sample_trace",
-           "attribution", "backprop_steps", "sgd_step", "neuron_expression"]
+__all__ = ["edge_terms", "TraceError", "LayerTrace", "Trace", "Step", "NeuronExpression", "sample_trace",
+           "attribution", "backprop_steps", "backprop_step", "sgd_step", "neuron_expression"]
 
 
 class TraceError(RuleError):
@@ -393,6 +393,12 @@ def _a_in(trace: Trace, layer: int) -> np.ndarray:
     return trace.inputs if layer == 0 else trace.layers[layer - 1].a
 
 
+def edge_terms(trace: Trace, layer: int) -> np.ndarray:
+    """Each edge's share of its neuron's sum going forward, w[i, j] · a[i]:
+    (fan_in, units), laid out like W (z_j = Σ_i terms[i, j] + b_j)."""
+    return trace.layers[layer].W * _a_in(trace, layer)[:, None]
+
+
 def _slopes(t: LayerTrace) -> np.ndarray:
     """f'(z) per unit: the table's derivative with upstream 1 (elementwise f)."""
     return F.get_activation(t.activation, output=True).backward(t.z, t.a, np.ones_like(t.z))
@@ -427,7 +433,8 @@ def _forward_step(trace: Trace, l: int) -> Step:
         lines.append(f"z[{N},{j}] = Σᵢ w[{N}][i,{j}]·a[{N - 1},i] + b[{N},{j}]{numbers} = "
                      f"{fmt_number(t.z[j])} → {_activation_text(t, N, j)}")
     edges = tuple((l, i, j) for j in range(len(t.z)) for i in range(len(a_prev)))
-    contributions = tuple(float(t.W[i, j] * a_prev[i]) for _, i, j in edges)
+    terms = edge_terms(trace, l)
+    contributions = tuple(float(terms[i, j]) for _, i, j in edges)
     return Step("forward", l, tuple(range(len(t.z))), edges, contributions,
                 "\n".join(lines), {"z": t.z, "a": t.a})
 
@@ -566,11 +573,36 @@ def backprop_steps(trace: Trace, lr: float) -> tuple:
     """
     _check_trace(trace)
     lr = _check_lr(lr)
+    return tuple(_make(trace, lr, plan) for plan in _plan(trace))
+
+
+def backprop_step(trace: Trace, lr: float, k: int) -> tuple[Step, int]:
+    """Step ``k`` of ``backprop_steps`` alone (the last one past the end), and
+    how many there are: a viewer showing one step need not write them all."""
+    _check_trace(trace)
+    lr = _check_lr(lr)
+    plans = _plan(trace)
+    return _make(trace, lr, plans[min(_check_index("k", k, 1 << 30), len(plans) - 1)]), len(plans)
+
+
+def _plan(trace: Trace) -> list[tuple]:
+    """The walk's steps as (kind, layer, unit), in order."""
     L = len(trace.layers)
-    return (_input_step(trace), *(_forward_step(trace, l) for l in range(L)), _loss_step(trace),
-            *(_backward_step(trace, l, j) for l in reversed(range(L))
-              for j in range(len(trace.layers[l].z))),
-            _update_step(trace, lr))
+    return [("input", None, None), *(("forward", l, None) for l in range(L)),
+            ("loss", None, None),
+            *(("backward", l, j) for l in reversed(range(L)) for j in range(len(trace.layers[l].z))),
+            ("update", None, None)]
+
+
+def _make(trace: Trace, lr: float, plan: tuple) -> Step:
+    kind, l, j = plan
+    if kind == "input":
+        return _input_step(trace)
+    if kind == "forward":
+        return _forward_step(trace, l)
+    if kind == "loss":
+        return _loss_step(trace)
+    return _backward_step(trace, l, j) if kind == "backward" else _update_step(trace, lr)
 
 
 # ---------------------------------------------------------------------- one neuron's graph
@@ -609,13 +641,16 @@ def _named_inputs(W_col: np.ndarray, a_prev: np.ndarray, room: int) -> tuple:
     return tuple(sorted(np.argsort(-np.abs(W_col * a_prev), kind="stable")[:keep].tolist()))
 
 
-def neuron_expression(trace: Trace, layer: int, unit: int) -> NeuronExpression:
+def neuron_expression(trace: Trace, layer: int, unit: int,
+                      most: int = MAX_VARIABLES) -> NeuronExpression:
     """Neuron ``unit`` of ``trace.layers[layer]`` as an expression over named
     numbers: ``(w0*a0 + w1*a1 + b).tanh()`` with {"w0": ..., "a0": ..., "b": ...}.
 
     Every activation is written as the expression language spells it:
     ``.sigmoid()``, ``.tanh()``, ``.relu()``, ``.leaky_relu()`` (its default
-    slope, the network's), ``.softplus()``; linear is the bare sum.
+    slope, the network's), ``.softplus()``; linear is the bare sum. ``most``:
+    variables at most (a small graph for a picture: the largest |w·a| keep
+    their own, the others are summed into ``rest``).
     """
     _check_trace(trace)
     layer = _check_index("layer", layer, len(trace.layers))
@@ -624,7 +659,8 @@ def neuron_expression(trace: Trace, layer: int, unit: int) -> NeuronExpression:
     a_prev, others = _a_in(trace, layer), []
     if t.activation == "softmax":
         others = [k for k in range(len(t.z)) if k != unit]
-    named = _named_inputs(t.W[:, unit], a_prev, MAX_VARIABLES - 1 - len(others))
+    most = _check_index("most", most, MAX_VARIABLES + 1)
+    named = _named_inputs(t.W[:, unit], a_prev, most - 1 - len(others))
     rest = tuple(i for i in range(len(a_prev)) if i not in named)
     values = {f"{v}{i}": float(x) for i in named
               for v, x in (("w", t.W[i, unit]), ("a", a_prev[i]))}

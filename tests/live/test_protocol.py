@@ -12,6 +12,7 @@ GOOD = {
     "speed": {"value": "max"}, "edit": {"layer": 0, "i": -1, "j": 2, "value": 1.5},
     "features": {"names": ["x2", "x1sq"]}, "view": {"discretize": True, "show_test": False},
     "pick": {"index": 7}, "select": {"layer": 1, "i": 0, "j": 0}, "update": {},
+    "walk": {"step": 3}, "neuron": {"layer": 1, "unit": 0},
 }
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from gradplay import make_mlp
 from gradplay.expr import ExpressionError, evaluate, fmt_number
-from gradplay.trace import TraceError, backprop_steps, sample_trace, sgd_step
+from gradplay.trace import TraceError, backprop_step, backprop_steps, sample_trace, sgd_step
 
 
 def _trace(case):
@@ -30,6 +30,18 @@ def test_the_walk_runs_forward_loss_backward_update(case):
     assert [s.layer for s in steps[1:L + 1]] == list(range(L))
     backward = [(s.layer, s.units) for s in steps if s.kind == "backward"]
     assert backward == [(l, (j,)) for l in reversed(range(L)) for j in range(case.sizes[l + 1])]
+
+
+def test_one_step_alone_is_that_step_of_the_whole_walk(case):
+    tr = _trace(case)
+    steps = backprop_steps(tr, lr=0.1)
+    facts = lambda s: (s.kind, s.layer, s.units, s.edges, s.edge_values, s.text)   # noqa: E731
+    for k, step in enumerate(steps):
+        alone, count = backprop_step(tr, 0.1, k)
+        assert facts(alone) == facts(step) and count == len(steps)
+    assert backprop_step(tr, 0.1, len(steps) + 5)[0].kind == "update"   # past the end: the last
+    with pytest.raises(TraceError):
+        backprop_step(tr, 0.1, -1)
 
 
 def test_a_2_8_8_1_net_has_tens_of_steps_not_thousands():

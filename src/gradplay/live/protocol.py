@@ -67,6 +67,10 @@ MESSAGES: dict[str, Message] = {m.name: m for m in (
             "follow training example index through the network (-1: let go)"),
     Message("select", IN, {"layer": _INDEX, "i": _INDEX, "j": _INDEX},
             "colour the points by their pull on W[layer][i, j] (layer -1: none)"),
+    Message("walk", IN, {"step": _INDEX},
+            "show step k of the picked example's backprop walk (-1: none)"),
+    Message("neuron", IN, {"layer": _INDEX, "unit": _INDEX},
+            "open a neuron's scalar graph for the picked example (layer -1: close it)"),
     Message("update", IN, {}, "one SGD step on the picked example alone"),
     # stream -> renderer
     Message("state", OUT, {"playing": Flag(), "speed": OneOf(*map(str, SPEEDS))},

@@ -293,10 +293,11 @@ class Stream:
         elif name == "view":
             self._apply(s.config.replace(**p))
             self._settings(**p)
-        elif name in ("pick", "select"):
+        elif name in ("pick", "select", "walk", "neuron"):
             self.focus = self.focus.changed(name, p, s)
-        elif name == "update":
+        elif name == "update":                          # the walk's last step, then its first
             self.focus.sgd_step(s)
+            self.focus = self.focus.changed("walk", {"step": 0}, s)
 
     def _settings(self, **values) -> None:
         self._emit(encode("settings", values=values))

@@ -39,7 +39,7 @@ from .plots import grid_bounds, grid_points
 __all__ = ["MAGIC", "View", "quantize", "dequantize", "activation_range", "grid_layers",
            "unit_ranges", "output_grid", "map_cells", "layer_maps", "feature_maps", "feature_header",
            "network_numbers", "history_rows", "build_frame", "pack", "unpack",
-           "finite_or_none", "MAX_POINTS"]
+           "finite_or_none", "shown_rows", "MAX_POINTS"]
 
 MAGIC = b"GPF1"
 MAX_POINTS = 2000       # points drawn per split: a larger set is sampled evenly
@@ -273,13 +273,19 @@ def history_rows(history, since_epoch: int, most: int = 200,
     return np.array([[cols[c][i] for c in range(5)] for i in pick], dtype=np.float64)
 
 
+def shown_rows(n: int, most: int = MAX_POINTS) -> np.ndarray:
+    """The rows of n points the boundary plot draws: all, or ``most`` evenly
+    spaced. A point the renderer picks is given by its place in this list."""
+    return np.unique(np.linspace(0, n - 1, most).round().astype(int)) if n > most \
+        else np.arange(n)
+
+
 def _points(data, most: int = MAX_POINTS) -> dict[str, np.ndarray]:
     """Train and test points (x1, x2 interleaved) with their targets, for the
     boundary plot; at most ``most`` of each, evenly sampled."""
     out = {}
     for part, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
-        pick = np.unique(np.linspace(0, len(y) - 1, most).round().astype(int)) \
-            if len(y) > most else slice(None)
+        pick = shown_rows(len(y), most)
         out[f"{part}_x"] = np.asarray(X[pick], np.float32).ravel()     # (2n,)
         out[f"{part}_y"] = np.asarray(y[pick], np.float32)             # (n,)
     return out
