@@ -317,9 +317,9 @@ def run_benchmark(sizes=(2, 4, 1), n: int = 800, epochs: int = 300, activation: 
                   loss: str = "mse", lr: float = 0.5, seed: int = 0,
                   include_scalar: bool = True, data=None, output: str = "sigmoid",
                   repeats: int = 5) -> list[dict]:
-    """Rows of {name, us_per_epoch, ratio, ratios, note, task}: ratio = torch
-    autograd's median round / this contender's (above 1: faster than PyTorch),
-    ratios = the same ratio in each round. ``data``: (X, y) to use instead of
+    """Rows of {name, us_per_epoch, ratio, ratios, note, task}: ratios = torch
+    autograd's time / this contender's in each round (above 1: faster than
+    PyTorch), ratio = their median, us_per_epoch = the median round. ``data``: (X, y) to use instead of
     ``n`` two-moons points. The contenders are timed in turns, ``repeats``
     rounds of ``epochs`` epochs each. A task that cannot run (an output and
     loss that do not fit, arrays that would not fit in memory) is refused
@@ -392,16 +392,16 @@ def _micrograd_contender(weights, X, y, task: dict, few: int):
 
 def _scored(rows: list[dict], seconds: dict, title: str) -> list[dict]:
     """Each row's median microseconds per epoch and its speed against PyTorch
-    (the first row): the ratio of the medians, and the ratio in every round."""
+    (the first row): the ratio in every round, and the median of those (so
+    that it lies within their spread)."""
     ref = seconds.get(rows[0]["name"]) if rows and rows[0]["name"].startswith("PyTorch") \
         else None
     for r in rows:
         runs = seconds.get(r["name"])
         r["seconds"] = None if runs is None else statistics.median(runs)
         r["us_per_epoch"] = None if runs is None else r["seconds"] * 1e6
-        r["ratio"] = None if ref is None or runs is None else \
-            statistics.median(ref) / r["seconds"]
-        r["ratios"] = [] if r["ratio"] is None else [a / b for a, b in zip(ref, runs)]
+        r["ratios"] = [] if ref is None or runs is None else [a / b for a, b in zip(ref, runs)]
+        r["ratio"] = statistics.median(r["ratios"]) if r["ratios"] else None
         r["task"] = title
     return rows
 
