@@ -356,7 +356,7 @@ def matmul(a, b):
     * a right operand that is a transposed view (``W.T`` in the backward
       pass) is copied to C order first. The copy costs m*k numbers, the
       product n times as many, and OpenBLAS's SkylakeX kernel took up to
-      2.5x longer on the transposed operand (no difference on Haswell).
+      twice as long on the transposed operand (no difference on Haswell).
 
     ``np.dot`` is not used otherwise: it copies an operand that is neither
     C- nor Fortran-ordered -- such as ``load_digits()``'s X, a view of 64
@@ -386,7 +386,7 @@ def row_sum(d):
     """Sum over the columns of d (n, k) -> (n, 1): softmax's denominator.
     Textbook form: ``d.sum(axis=1, keepdims=True)``. NumPy sums a short row
     (k of 2 to 10 classes) one row at a time, slowly; the product d 1 in
-    BLAS gives the same sums (to rounding) 6x faster on (1437, 10)."""
+    BLAS gives the same sums (to rounding) about 5x faster on (1437, 10)."""
     if array_module(d) is not np:
         return d.sum(dim=1, keepdim=True)
     return np.dot(d, np.ones(d.shape[1])).reshape(-1, 1)     # d 1 == d.sum(axis=1)
@@ -396,8 +396,8 @@ def row_max(z):
     """The largest entry of each row of z (n, k) -> (n, 1): softmax's shift.
     Textbook form: ``z.max(axis=1, keepdims=True)``. As with ``row_sum``,
     NumPy reduces short rows slowly; the max down the columns of z's
-    transpose, copied to C order (k, n), is the same numbers, 5x faster on
-    (1437, 10)."""
+    transpose, copied to C order (k, n), is the same numbers, about 4.5x
+    faster on (1437, 10)."""
     if array_module(z) is not np:
         return z.amax(dim=1, keepdim=True)
     return np.maximum.reduce(np.ascontiguousarray(z.T), axis=0).reshape(-1, 1)  # (k, n) -> (n, 1)
