@@ -80,8 +80,9 @@ class NotNumbersError(RuleError, TypeError):
 
 def _check_numbers(X, name: str = "X") -> None:
     """Refuse an X whose entries are not real numbers, naming X and an entry.
-    Numbers held as Python objects (dtype object) are fine; booleans count
-    as 0 and 1. Sparse matrices are left to scikit-learn's own message."""
+    Numbers held as Python objects (dtype object) are fine, text is not,
+    even "1.5"; booleans count as 0 and 1. Sparse matrices are left to
+    scikit-learn's own message."""
     if sparse.issparse(X):
         return
     try:
@@ -90,9 +91,11 @@ def _check_numbers(X, name: str = "X") -> None:
         return                                   # ragged lists: validate_data says why
     if a.dtype.kind in "biuf":
         return
-    if a.dtype.kind == "O":
+    if a.dtype.kind == "O":                      # numbers held as objects are fine
         for index, v in np.ndenumerate(a):
             try:
+                if isinstance(v, (str, bytes)):
+                    raise TypeError("text is not a number")
                 float(v)
             except (TypeError, ValueError) as e:
                 at = ", ".join(map(str, index))

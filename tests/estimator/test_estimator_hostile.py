@@ -119,6 +119,7 @@ def _with_object(value):
     (lambda: [["1.5", "x"]] * 80, "got text"),
     (lambda: _with_object({"foo": "bar"}), r"X\[3, 1\] is dict"),
     (lambda: _with_object("text"), r"X\[3, 1\] is str"),
+    (lambda: _with_object("1.5"), r"X\[3, 1\] is str '1.5' \(text is not a number\)"),
     (_dates, "got dates"),
     (lambda: _moons()[0] * (1 + 1j), "Complex data not supported"),
 ])
