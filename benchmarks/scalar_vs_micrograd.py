@@ -2,28 +2,36 @@
 
 The demo (micrograd's demo.ipynb): make_moons(n_samples=100, noise=0.1) with
 the global NumPy seed 1337, labels in {-1, 1}, MLP(2, [16, 16, 1]), loss =
-mean(relu(1 - y*score)) + 1e-4 * sum(p*p), 100 full-batch SGD steps with
+mean(relu(1 - y*score)) + 1e-4 * sum(p*p), full-batch SGD steps with
 lr = 1.0 - 0.9*k/100. Both engines start from identical weights in one
-process; the script prints both loss trajectories' largest difference, the
-time per step of each, and the ratio.
+process and train in turns: ``--rounds`` blocks of steps, micrograd's block
+then gradplay's (the order flips every round), so load slows both alike.
+The script checks that both loss trajectories agree, then prints the
+README's table (median milliseconds per step, with the garbage collector on
+as people run it and off; the speed-up is the median of the rounds'), the
+spread of the speed-up over the rounds, and the one figure the README's
+opening quotes (collector on).
 
 micrograd (PyPI 0.1.0) is the reference; this script installs nothing, and
 without micrograd it times gradplay alone.
 
-    python benchmarks/scalar_vs_micrograd.py [--steps 100]
+    python benchmarks/scalar_vs_micrograd.py [--steps 30] [--steps-off 20] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import time
 
 import numpy as np
 from sklearn.datasets import make_moons
+from threadpoolctl import threadpool_limits
 
+from gradplay.bench import describe_machine, spread
 from gradplay.scalar import MLP as GpMLP
 from gradplay.scalar import Value as GpValue
 
@@ -61,77 +69,113 @@ def count_nodes(out) -> int:
     return len(seen)
 
 
-def train(model, X, y, value_cls, total, steps):
-    """Run the demo's SGD loop; return (losses, first-step grads, seconds per step, nodes)."""
-    losses, times, first_grads, nodes = [], [], None, 0
-    for k in range(steps):
-        t0 = time.perf_counter()
-        loss = loss_fn(model, X, y, value_cls, total)
-        model.zero_grad()
-        loss.backward()
-        lr = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= lr * p.grad
-        times.append(time.perf_counter() - t0)
-        if k == 0:
-            first_grads = [p.grad for p in model.parameters()]
-            nodes = count_nodes(loss)
-        losses.append(loss.data)
-        del loss
-    return losses, first_grads, times, nodes
+class Run:
+    """One engine training the demo: its model, and what each step gave."""
+
+    def __init__(self, name, model, value_cls, total):
+        self.name, self.model, self.value_cls, self.total = name, model, value_cls, total
+        self.losses, self.times, self.first_grads, self.nodes, self.k = [], [], None, 0, 0
+
+    def train(self, X, y, steps: int) -> list[float]:
+        """``steps`` more SGD steps of the demo; returns their seconds."""
+        times = []
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            loss = loss_fn(self.model, X, y, self.value_cls, self.total)
+            self.model.zero_grad()
+            loss.backward()
+            lr = 1.0 - 0.9 * self.k / 100
+            for p in self.model.parameters():
+                p.data -= lr * p.grad
+            times.append(time.perf_counter() - t0)
+            if self.k == 0:
+                self.first_grads = [p.grad for p in self.model.parameters()]
+                self.nodes = count_nodes(loss)
+            self.losses.append(loss.data)
+            self.k += 1
+            del loss
+        self.times += times
+        return times
+
+
+def make_runs(start: list[float] | None):
+    """gradplay's run and, with micrograd installed, micrograd's, from the same weights."""
+    random.seed(1337)
+    gp = GpMLP(2, [16, 16, 1])
+    if MgMLP is None:
+        return [Run("gradplay", gp, GpValue, GpValue.sum)]
+    random.seed(1337)
+    mg = MgMLP(2, [16, 16, 1])
+    for p, w in zip(gp.parameters(), start or [p.data for p in mg.parameters()]):
+        p.data = w                                 # identical starting weights
+    return [Run("micrograd", mg, MgValue, sum), Run("gradplay", gp, GpValue, GpValue.sum)]
+
+
+def race(X, y, steps: int, rounds: int) -> tuple[list[Run], list[float]]:
+    """Both engines, ``rounds`` blocks of steps each, in turns: (runs, each
+    round's speed-up = micrograd's median step / gradplay's)."""
+    runs = make_runs(None)
+    per_round = max(1, steps // rounds)
+    speedups = []
+    for r in range(rounds):
+        medians = {}
+        for run in (runs if r % 2 == 0 else runs[::-1]):
+            medians[run.name] = statistics.median(run.train(X, y, per_round))
+        if "micrograd" in medians:
+            speedups.append(medians["micrograd"] / medians["gradplay"])
+    return runs, speedups
+
+
+def report_agreement(runs: list[Run]) -> None:
+    mg, gp = runs
+    print(f"  first-step loss difference      {abs(mg.losses[0] - gp.losses[0]):.2e}")
+    print(f"  first-step largest grad diff    "
+          f"{max(abs(a - b) for a, b in zip(mg.first_grads, gp.first_grads)):.2e}")
+    print(f"  largest loss diff, all steps    "
+          f"{max(abs(a - b) for a, b in zip(mg.losses, gp.losses)):.2e}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--steps", type=int, default=30, help="steps with the collector on")
+    parser.add_argument("--steps-off", type=int, default=20, help="steps with it off")
+    parser.add_argument("--rounds", type=int, default=3, help="blocks of steps, in turns")
     args = parser.parse_args()
     X, y = demo_data()
-
-    random.seed(1337)
-    gp = GpMLP(2, [16, 16, 1])
-    results = {}
-    print(f"micrograd demo: 100 points, MLP(2, [16, 16, 1]), {args.steps} SGD steps, "
-          "garbage collector ON (as users run it)")
-    if MgMLP is not None:
-        random.seed(1337)
-        mg = MgMLP(2, [16, 16, 1])
-        start = [p.data for p in mg.parameters()]
-        for p, w in zip(gp.parameters(), start):
-            p.data = w  # identical starting weights
-        results["micrograd"] = train(mg, X, y, MgValue, sum, args.steps)
-    start_gp = [p.data for p in gp.parameters()]
-    results["gradplay"] = train(gp, X, y, GpValue, GpValue.sum, args.steps)
-
-    for name, (losses, _, times, nodes) in results.items():
-        print(f"  {name:10s} {1000 * statistics.median(times):9.2f} ms/step (median), "
-              f"{nodes:,} graph nodes, loss {losses[0]:.6f} -> {losses[-1]:.6f}")
-    if "micrograd" in results:
-        mg_l, mg_g, mg_t, _ = results["micrograd"]
-        gp_l, gp_g, gp_t, _ = results["gradplay"]
-        print(f"  first-step loss difference      {abs(mg_l[0] - gp_l[0]):.2e}")
-        print(f"  first-step largest grad diff    "
-              f"{max(abs(a - b) for a, b in zip(mg_g, gp_g)):.2e}")
-        print(f"  largest loss diff, all steps    "
-              f"{max(abs(a - b) for a, b in zip(mg_l, gp_l)):.2e}")
-        print(f"  speed-up vs micrograd (GC on):  "
-              f"{statistics.median(mg_t) / statistics.median(gp_t):.1f}x")
-
-        # The same again with the collector off, the fairest comparison of the engines.
-        gc.disable()
-        try:
-            random.seed(1337)
-            mg = MgMLP(2, [16, 16, 1])
-            gp2 = GpMLP(2, [16, 16, 1])
-            for p, w in zip(gp2.parameters(), start_gp):
-                p.data = w
-            steps = min(args.steps, 20)
-            _, _, mg_t2, _ = train(mg, X, y, MgValue, sum, steps)
-            _, _, gp_t2, _ = train(gp2, X, y, GpValue, GpValue.sum, steps)
-        finally:
-            gc.enable()
-        print(f"  with GC off ({steps} steps): micrograd {1000 * statistics.median(mg_t2):.2f} "
-              f"ms/step, gradplay {1000 * statistics.median(gp_t2):.2f} ms/step, "
-              f"speed-up {statistics.median(mg_t2) / statistics.median(gp_t2):.1f}x")
+    with threadpool_limits(1):
+        print(f"machine: {describe_machine()}")
+    print(f"micrograd demo: 100 points, MLP(2, [16, 16, 1]), one thread (pure Python); "
+          f"{args.steps} steps with the garbage collector on (as people run it), "
+          f"{args.steps_off} with it off, in {args.rounds} rounds each\n")
+    with threadpool_limits(1):
+        on, on_speedups = race(X, y, args.steps, args.rounds)
+    for run in on:
+        print(f"  {run.name:10s} {1000 * statistics.median(run.times):9.2f} ms/step (median), "
+              f"{run.nodes:,} graph nodes, loss {run.losses[0]:.6f} -> {run.losses[-1]:.6f}")
+    if len(on) < 2:
+        print("\nmicrograd is not installed: nothing to compare with (pip install micrograd)")
+        return
+    report_agreement(on)
+    gc.disable()
+    try:
+        with threadpool_limits(1):
+            off, off_speedups = race(X, y, args.steps_off, args.rounds)
+    finally:
+        gc.enable()
+    table = [("garbage collector on (as people run it)", on, on_speedups, True),
+             ("garbage collector off", off, off_speedups, False)]
+    print("\nREADME table (median time per step, both engines in one process):\n")
+    print("| | micrograd 0.1.0 | gradplay scalar | speed-up |\n|---|---|---|---|")
+    for name, (mg, gp), speedups, bold in table:
+        ratio = f"{statistics.median(speedups):.1f}x"    # the rounds' median: within the spread
+        print(f"| {name} | {1000 * statistics.median(mg.times):,.1f} ms | "
+              f"{1000 * statistics.median(gp.times):,.1f} ms | "
+              f"{f'**{ratio}**' if bold else ratio} |")
+    print("\nSpread of the speed-up over the rounds (lowest to highest): "
+          + "; ".join(f"{name.split(' (')[0]} {spread(s)}" for name, _, s, _ in table))
+    print(f"\nREADME opening: the scalar engine is {statistics.median(on_speedups):.0f}x faster than "
+          "micrograd on micrograd's own demo (garbage collector on, as people run it)")
+    print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

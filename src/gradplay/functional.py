@@ -27,7 +27,8 @@ from .backend import array_module
 
 __all__ = ["Activation", "Loss", "ACTIVATIONS", "OUTPUTS", "LOSSES", "get_activation",
            "sigmoid", "tanh", "softplus", "softmax", "logsumexp", "loss_and_grad_z",
-           "check_loss", "one_hot", "matmul", "column_sum", "Head", "head_for"]
+           "check_loss", "one_hot", "matmul", "column_sum", "row_sum", "row_max", "tanh_exp_form",
+           "Head", "head_for"]
 
 
 # ---------------------------------------------------------------------- activations
@@ -57,32 +58,62 @@ def _sigmoid_backward(z, a, g):
     return d
 
 
-# Below this many values the fast tanh's four NumPy calls cost more than
+# Below this many values the exp form's four NumPy calls cost more than
 # np.tanh itself; such arrays keep np.tanh.
 FAST_TANH_MIN_SIZE = 256
+
+
+def _numpy_tanh_is_vectorised() -> bool:
+    """True when NumPy runs its AVX-512 (x86-64-v4) float64 tanh kernel.
+
+    Only that kernel is vectorised: on 46,000 values (1437 samples x 32
+    units, one thread) ``np.tanh`` takes 54 us with it and 379 us without it
+    (the same CPU with NumPy's AVX-512 turned off, ``NPY_DISABLE_CPU_FEATURES``),
+    where the exp form below takes 87 and 179 us. ``numpy.lib.introspect``
+    (NumPy 2) says which kernel runs; without it, the exp form is kept.
+    """
+    try:
+        from numpy.lib.introspect import opt_func_info
+        kernel = opt_func_info(func_name="^tanh$", signature="float64")["tanh"]["dd"]["current"]
+    except (ImportError, KeyError, TypeError):
+        return False
+    return kernel == "X86_V4" or kernel.startswith("AVX512")
+
+
+NUMPY_TANH_IS_VECTORISED = _numpy_tanh_is_vectorised()
 
 
 def tanh(z):
     """tanh(z) = (e^z - e^-z) / (e^z + e^-z).
 
-    Textbook form: ``np.tanh(z)``. For NumPy float arrays of at least
-    FAST_TANH_MIN_SIZE values it is computed as 1 - 2 / (e^{2z} + 1)
-    (multiply top and bottom by e^z), because NumPy's float64 ``tanh`` is
-    the slowest step of a big network: on 640,000 values (10,000 samples x
-    64 units, one thread, AVX2) ``np.tanh`` takes 8.7 ms and ``np.exp``
-    3.3 ms, so this form takes about 4.4 ms. For z > 354, e^{2z} overflows
-    to inf and 2 / inf = 0 gives exactly 1; for z < -354 it gives exactly -1.
-
-    The two forms agree to 4.4e-16 (two units in the last place of 1) at
-    every z, and a test checks it. Near z = 0 the final subtraction cancels,
-    so the *relative* error grows as |z| shrinks (about 1e-12 at |z| = 1e-4):
-    harmless for an activation, whose outputs are summed with terms of size
-    about 1 in the next layer.
+    Textbook form: ``np.tanh(z)``, and that is what runs on torch tensors,
+    numbers, small arrays and wherever NumPy's float64 tanh is vectorised
+    (``NUMPY_TANH_IS_VECTORISED``). Elsewhere -- x86 CPUs without AVX-512,
+    such as AMD Zen 3 -- NumPy's float64 ``tanh`` is a scalar loop and the
+    slowest step of a big network, and NumPy float arrays of at least
+    FAST_TANH_MIN_SIZE values take ``tanh_exp_form``, twice as fast.
     """
     xp = array_module(z)
-    if xp is not np or np.ndim(z) == 0 or z.size < FAST_TANH_MIN_SIZE \
-            or z.dtype.kind != "f":
-        return xp.tanh(z)                         # torch, numbers and small arrays
+    if xp is not np or NUMPY_TANH_IS_VECTORISED or np.ndim(z) == 0 \
+            or z.size < FAST_TANH_MIN_SIZE or z.dtype.kind != "f":
+        return xp.tanh(z)                         # torch, numbers, small arrays
+    return tanh_exp_form(z)
+
+
+def tanh_exp_form(z):
+    """tanh(z) computed as 1 - 2 / (e^{2z} + 1) (multiply top and bottom of
+    the textbook form by e^z), for a NumPy float array: one ``exp`` and three
+    in-place steps. On 640,000 values (10,000 samples x 64 units, one thread,
+    AVX2) ``np.tanh`` takes 8.7 ms and this form about 4.4 ms. For z > 354,
+    e^{2z} overflows to inf and 2 / inf = 0 gives exactly 1; for z < -354 it
+    gives exactly -1.
+
+    It agrees with ``np.tanh`` to 4.4e-16 (two units in the last place of 1)
+    at every z, and a test checks it. Near z = 0 the final subtraction
+    cancels, so the *relative* error grows as |z| shrinks (about 1e-12 at
+    |z| = 1e-4): harmless for an activation, whose outputs are summed with
+    terms of size about 1 in the next layer.
+    """
     with np.errstate(over="ignore"):              # inf for z > 354: fine, see above
         e = z * 2.0                               # one new array, then in place:
         np.exp(e, out=e)                          # e^{2z}
@@ -138,8 +169,8 @@ def logsumexp(z):
     """log(sum_j e^{z_j}) per row (n, 1), shifted by the row max m so that no
     exponential overflows: m + log(sum_j e^{z_j - m})."""
     xp = array_module(z)
-    m = xp.amax(z, axis=1, keepdims=True)
-    return m + xp.log(xp.exp(z - m).sum(axis=1, keepdims=True))
+    m = row_max(z)                                            # (n, 1)
+    return m + xp.log(row_sum(xp.exp(z - m)))                 # (n, 1)
 
 
 def softmax(z):
@@ -149,15 +180,15 @@ def softmax(z):
     is the same fraction (e^{-m} cancels), and no exponential exceeds 1.
     """
     xp = array_module(z)
-    e = xp.exp(z - xp.amax(z, axis=1, keepdims=True))
-    e /= e.sum(axis=1, keepdims=True)
+    e = xp.exp(z - row_max(z))                                # (n, k)
+    e /= row_sum(e)                                           # (n, k) / (n, 1)
     return e
 
 
 def _softmax_backward(z, a, grad):
     # Jacobian of softmax: da_i/dz_j = a_i (delta_ij - a_j), so
     # dL/dz_j = a_j * (dL/da_j - sum_i dL/da_i a_i)   (row-wise)
-    return a * (grad - (grad * a).sum(axis=1, keepdims=True))
+    return a * (grad - row_sum(grad * a))                     # (n, k)
 
 
 @dataclass(frozen=True)
@@ -172,8 +203,12 @@ class Activation:
     backward: Callable
 
 
-# Named functions, not lambdas, so that models can be pickled by tools such as
-# scikit-learn's own checks (gradplay itself never pickles anything).
+# Named functions, not lambdas: a profile or a traceback names them, and a
+# fitted ``estimator.MLPClassifier`` holds its network, which scikit-learn
+# pickles (its ``check_estimators_pickle``; joblib, to run
+# ``cross_val_score(..., n_jobs=2)`` in worker processes): a lambda cannot be
+# pickled. gradplay never pickles or unpickles anything itself; its model
+# files are JSON or .npz (``interop``).
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
     Activation("sigmoid", sigmoid, _sigmoid_backward),
     Activation("tanh", tanh, _tanh_backward),
@@ -216,7 +251,7 @@ def _bce_value(z, a, Y):
 
 def _ce_value(z, a, Y):
     # -mean(log softmax(z)_y) = mean(logsumexp(z) - z_y), Y one-hot (n, k)
-    return (logsumexp(z) - (z * Y).sum(axis=1, keepdims=True)).mean()
+    return (logsumexp(z) - row_sum(z * Y)).mean()
 
 
 def _cross_entropy_grad_z(output, z, a, Y):
@@ -309,9 +344,32 @@ def one_hot(y, k: int):
 
 
 def matmul(a, b):
-    """a @ b. For NumPy arrays ``np.dot``: the same product, but it skips a slow
-    path NumPy's ``@`` takes for thin shapes like (n, 1) @ (1, k)."""
-    return np.dot(a, b) if array_module(a) is np else a @ b
+    """The matrix product a @ b of a (n, m) and b (m, k), NumPy or torch.
+
+    Textbook form: ``a @ b``, and for NumPy arrays that is what runs, with
+    two exceptions where NumPy's own path is slow (one thread, OpenBLAS;
+    ``python benchmarks/vs_sklearn.py --forms`` times each form):
+
+    * an outer product, m = 1 (the backward pass of a one-unit output
+      layer): ``@`` computes it in a plain loop, 2-4x slower; ``np.dot``
+      hands it to BLAS;
+    * a right operand that is a transposed view (``W.T`` in the backward
+      pass) is copied to C order first. The copy costs m*k numbers, the
+      product n times as many, and OpenBLAS's SkylakeX kernel took up to
+      twice as long on the transposed operand (no difference on Haswell).
+
+    ``np.dot`` is not used otherwise: it copies an operand that is neither
+    C- nor Fortran-ordered -- such as ``load_digits()``'s X, a view of 64
+    of 65 columns -- on every call (a fit of the digits spent half its
+    matrix time so), where ``@`` hands BLAS the array as it is.
+    """
+    if array_module(a) is not np:
+        return a @ b
+    if a.shape[-1] == 1:
+        return np.dot(a, b)                       # (n, 1) @ (1, k): BLAS, not a loop
+    if not b.flags.c_contiguous:
+        b = np.ascontiguousarray(b)               # (m, k) in C order: W.T copied
+    return a @ b
 
 
 def column_sum(d):
@@ -322,3 +380,24 @@ def column_sum(d):
     if array_module(d) is not np:
         return d.sum(dim=0)
     return np.dot(np.ones(d.shape[0]), d)         # 1^T d == d.sum(axis=0)
+
+
+def row_sum(d):
+    """Sum over the columns of d (n, k) -> (n, 1): softmax's denominator.
+    Textbook form: ``d.sum(axis=1, keepdims=True)``. NumPy sums a short row
+    (k of 2 to 10 classes) one row at a time, slowly; the product d 1 in
+    BLAS gives the same sums (to rounding) about 5x faster on (1437, 10)."""
+    if array_module(d) is not np:
+        return d.sum(dim=1, keepdim=True)
+    return np.dot(d, np.ones(d.shape[1])).reshape(-1, 1)     # d 1 == d.sum(axis=1)
+
+
+def row_max(z):
+    """The largest entry of each row of z (n, k) -> (n, 1): softmax's shift.
+    Textbook form: ``z.max(axis=1, keepdims=True)``. As with ``row_sum``,
+    NumPy reduces short rows slowly; the max down the columns of z's
+    transpose, copied to C order (k, n), is the same numbers, about 4.5x
+    faster on (1437, 10)."""
+    if array_module(z) is not np:
+        return z.amax(dim=1, keepdim=True)
+    return np.maximum.reduce(np.ascontiguousarray(z.T), axis=0).reshape(-1, 1)  # (k, n) -> (n, 1)

@@ -46,17 +46,36 @@ MAX_PARAMETERS = 4_000_000
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot be read: says what is wrong with it."""
+    """A model file that cannot be read, or a model that cannot be written to
+    one: says what is wrong with it."""
+
+
+def _check_finite(model: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The model's weights, if every one is a finite number. A NaN or an
+    infinity cannot be written as JSON (json.dumps would write a bare NaN,
+    which no JSON reader, ``load`` included, accepts), so saving refuses it
+    and names the layer and the entry."""
+    weights = model.get_weights()
+    for i, (W, b) in enumerate(weights):
+        for name, a in (("W", W), ("b", b)):
+            bad = ~np.isfinite(a)
+            if bad.any():
+                at = ", ".join(map(str, np.argwhere(bad)[0]))
+                raise ModelFileError(f"layer {i}: {name}[{at}] is {a[bad][0]}; a model can be "
+                                     "saved only with finite weights (retrain, or load the "
+                                     "last good ones)")
+    return weights
 
 
 def to_dict(model: Network) -> dict:
-    """The model as plain JSON-ready data."""
+    """The model as plain JSON-ready data (its weights must all be finite)."""
+    weights = _check_finite(model)
     return {
         "format": FORMAT, "version": FORMAT_VERSION, "engine": model.engine,
         "sizes": list(model.sizes), "activation": model.activation, "output": model.output,
         "init": model.init, "seed": model.seed,
         "features": None if model.features is None else list(model.features),
-        "weights": [{"W": W.tolist(), "b": b.tolist()} for W, b in model.get_weights()],
+        "weights": [{"W": W.tolist(), "b": b.tolist()} for W, b in weights],
     }
 
 
@@ -82,16 +101,7 @@ def _check_header(d, engine: str | None) -> dict:
     _require(version in READABLE_VERSIONS and not isinstance(version, bool),
              f"unsupported format version {shorten(repr(version))}: this gradplay reads "
              f"versions {', '.join(map(str, READABLE_VERSIONS))}")
-    sizes = d.get("sizes")
-    _require(isinstance(sizes, list) and 2 <= len(sizes) <= MAX_LAYERS + 1
-             and all(_whole(s) and 1 <= s <= MAX_UNITS for s in sizes),
-             f"'sizes' must be a list of 2 to {MAX_LAYERS + 1} whole numbers in "
-             f"[1, {MAX_UNITS}]")
-    n_params = count_weights(sizes)
-    _require(n_params <= MAX_PARAMETERS,
-             f"'sizes' {sizes[:8]}{'...' if len(sizes) > 8 else ''} make {n_params:,} "
-             f"parameters; the cap is {MAX_PARAMETERS:,} ({MAX_PARAMETERS * 8 / 1e6:g} MB "
-             "of float64 per copy of the weights)")
+    sizes = _check_sizes(d.get("sizes"))
     _require(d.get("activation") in ACTIVATIONS,
              f"'activation' must be one of {', '.join(ACTIVATIONS)}")
     output = d.get("output")
@@ -115,6 +125,37 @@ def _check_header(d, engine: str | None) -> dict:
              f"{', '.join(FEATURES)}")
     return {"sizes": sizes, "activation": d["activation"], "output": output,
             "engine": engine, "init": init, "seed": seed, "features": features}
+
+
+def _check_sizes(sizes) -> list[int]:
+    """'sizes': 2 to MAX_LAYERS + 1 whole numbers in [1, MAX_UNITS], with at
+    most MAX_PARAMETERS weights and biases between them."""
+    _require(isinstance(sizes, list) and 2 <= len(sizes) <= MAX_LAYERS + 1
+             and all(_whole(s) and 1 <= s <= MAX_UNITS for s in sizes),
+             f"'sizes' must be a list of 2 to {MAX_LAYERS + 1} whole numbers in "
+             f"[1, {MAX_UNITS}]")
+    n_params = count_weights(sizes)
+    _require(n_params <= MAX_PARAMETERS,
+             f"'sizes' {sizes[:8]}{'...' if len(sizes) > 8 else ''} make {n_params:,} "
+             f"parameters; the cap is {MAX_PARAMETERS:,} ({MAX_PARAMETERS * 8 / 1e6:g} MB "
+             "of float64 per copy of the weights)")
+    return sizes
+
+
+def _check_json_numbers(value, where: str) -> None:
+    """Every entry of the nested lists ``value`` is a JSON number: not a
+    string ("0.5"), not true/false (NumPy would read them as 0.5, 1.0 and
+    0.0 without a word). Names the first entry that is not."""
+    stack = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, list):
+            stack.extend((v, f"{at}[{i}]") for i, v in enumerate(item))
+        elif type(item) not in (int, float):
+            kind = {bool: "true/false", str: "a string", dict: "an object",
+                    type(None): "null"}.get(type(item), type(item).__name__)
+            raise ModelFileError(f"{at} is {kind} ({shorten(json.dumps(item), 40)}): "
+                                 "weights must be numbers")
 
 
 def _layer(i: int, W, b, fan_in: int, fan_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -160,13 +201,15 @@ def from_dict(d, engine: str | None = None) -> Network:
         layer = weights[i]
         _require(isinstance(layer, dict) and "W" in layer and "b" in layer,
                  f"layer {i}: needs 'W' and 'b'")
+        for name in ("W", "b"):
+            _check_json_numbers(layer[name], f"layer {i}: {name}")
         pairs.append(_layer(i, layer["W"], layer["b"], fan_in, fan_out))
     return _build(spec, pairs)
 
 
 def dumps(model: Network) -> str:
-    """The model as a JSON string."""
-    return json.dumps(to_dict(model), indent=1)
+    """The model as a JSON string (strict JSON: no NaN or Infinity)."""
+    return json.dumps(to_dict(model), indent=1, allow_nan=False)
 
 
 def _parse_json(text: str):
@@ -189,9 +232,12 @@ def _parse_json(text: str):
 
 
 def loads(text, engine: str | None = None) -> Network:
-    """A model from a JSON string or bytes."""
+    """A model from a JSON string or bytes. A UTF-8 byte order mark in front
+    (what some Windows editors write, and what CSV files may carry too) is
+    skipped."""
     if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
+        text = text.decode("utf-8-sig", errors="replace")
+    text = text.removeprefix("\ufeff")
     _require(len(text) <= MAX_FILE_BYTES, "the file is too large to be a gradplay model")
     return from_dict(_parse_json(text), engine)
 

@@ -11,6 +11,12 @@ from gradplay.cli import main
 from gradplay.data import load
 from gradplay.interop import ModelFileError
 
+try:
+    import torch
+except ImportError:         # the torch extra is optional: only the tests marked below need it
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="needs torch (pip install torch==2.13.0)")
+
 
 @pytest.mark.parametrize("suffix", [".json", ".npz"])
 @pytest.mark.parametrize("engine", ["tensor", "manual", "scalar"])
@@ -80,9 +86,7 @@ def test_corrupt_truncated_and_hostile_files(tmp_path):
 
 
 # ---------------------------------------------------------------- PyTorch
-torch = pytest.importorskip("torch")
-
-
+@needs_torch
 @pytest.mark.parametrize("activation,output", [("tanh", "sigmoid"), ("relu", "softmax"),
                                                ("leaky_relu", "linear"),
                                                ("softplus", "sigmoid")])
@@ -100,11 +104,13 @@ def test_to_torch_and_back_match_to_1e12(activation, output):
     np.testing.assert_allclose(back.predict(X), model.predict(X), atol=1e-15)
 
 
+@needs_torch
 def test_from_torch_rejects_what_it_cannot_represent():
     with pytest.raises(ValueError, match="unsupported layer Dropout"):
         interop.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Dropout()))
 
 
+@needs_torch
 def test_manual_engine_on_torch_tensors_matches_numpy_and_autograd():
     ds = load("moons", n_samples=100, seed=0)
     model = make_mlp([2, 5, 1], "tanh", "sigmoid", engine="manual", seed=0)
@@ -126,6 +132,7 @@ def test_manual_engine_on_torch_tensors_matches_numpy_and_autograd():
         assert torch.allclose(p.grad, g, atol=1e-12)
 
 
+@needs_torch
 def test_training_on_a_torch_device_from_the_cli(capsys):
     code = main(["train", "--preset", "xor", "--engine", "manual", "--device", "cpu",
                  "--json"])
@@ -134,7 +141,7 @@ def test_training_on_a_torch_device_from_the_cli(capsys):
     assert json.loads(out.splitlines()[-1])["test_accuracy"] == 1.0
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_manual_engine_trains_on_cuda_like_on_the_cpu():
     ds = load("moons", n_samples=200, seed=0)
     cpu = make_mlp([2, 8, 1], "tanh", "sigmoid", engine="manual", seed=0)

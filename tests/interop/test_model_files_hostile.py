@@ -242,6 +242,77 @@ def test_npz_header_fields_are_checked_like_json(tmp_path):
             interop.load(path)
 
 
+# ---------------------------------------------------------------- D2 and friends
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_model_with_non_finite_weights_is_not_saved(tmp_path, suffix, bad):
+    """D2: set_weights took NaN, save wrote a bare NaN (not JSON) and reported
+    success, and load refused the file it wrote. Now save refuses, naming the
+    layer and the entry, and writes nothing."""
+    model = make_mlp([2, 3, 1], seed=0)
+    weights = model.get_weights()
+    weights[1][0][2, 0] = bad
+    model.set_weights(weights)
+    path = tmp_path / f"m{suffix}"
+    with pytest.raises(ModelFileError, match=rf"^layer 1: W\[2, 0\] is {bad}; a model can be "
+                                             "saved only with finite weights"):
+        interop.save(model, path)
+    assert not path.exists()
+    with pytest.raises(ModelFileError, match="^layer 1: W"):
+        interop.dumps(model)
+
+
+def test_a_bias_that_is_not_finite_is_named_too():
+    model = make_mlp([2, 3, 1], seed=0)
+    weights = model.get_weights()
+    weights[0][1][1] = np.nan
+    model.set_weights(weights)
+    with pytest.raises(ModelFileError, match=r"^layer 0: b\[1\] is nan"):
+        interop.to_dict(model)
+
+
+def test_what_save_writes_is_strict_json_that_load_reads_back(tmp_path):
+    path = interop.save(make_mlp([2, 4, 3], "relu", "softmax", seed=2), tmp_path / "m.json")
+    json.loads(path.read_text(), parse_constant=lambda name: pytest.fail(f"{name} written"))
+    assert interop.load(path).sizes == [2, 4, 3]
+
+
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path):
+    """Some editors write one in front of JSON; CSV files are read with one too."""
+    text = interop.dumps(MODEL)
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_array_equal(interop.load(path).predict(X), MODEL.predict(X))
+    np.testing.assert_array_equal(interop.loads("\ufeff" + text).predict(X), MODEL.predict(X))
+
+
+@pytest.mark.parametrize("where, value, says", [
+    (("W", 0, 1), "0.5", r"layer 0: W\[0\]\[1\] is a string \(\"0.5\"\)"),
+    (("W", 1, 2), True, r"layer 0: W\[1\]\[2\] is true/false \(true\)"),
+    (("W", 0, 0), False, r"layer 0: W\[0\]\[0\] is true/false"),
+    (("b", 2), "1", r"layer 0: b\[2\] is a string"),
+    (("W", 0, 0), None, r"layer 0: W\[0\]\[0\] is null"),
+    (("W", 0, 0), {"a": 1}, r"layer 0: W\[0\]\[0\] is an object"),
+])
+def test_weights_written_as_strings_or_booleans_are_refused_naming_where(where, value, says):
+    """NumPy read "0.5" as 0.5 and true as 1.0 without a word."""
+    d = interop.to_dict(MODEL)
+    name, *index = where
+    target = d["weights"][0][name]
+    for i in index[:-1]:
+        target = target[i]
+    target[index[-1]] = value
+    with pytest.raises(ModelFileError, match=says + ".*: weights must be numbers$"):
+        interop.loads(json.dumps(d))
+
+
+def test_whole_numbers_are_numbers():
+    d = interop.to_dict(MODEL)
+    d["weights"][0]["W"][0][0] = 1
+    assert interop.from_dict(d).get_weights()[0][0][0, 0] == 1.0
+
+
 # ---------------------------------------------------------------- fuzzing
 GOOD_JSON = interop.dumps(MODEL).encode()
 GOOD_NPZ = interop._npz_bytes(MODEL)

@@ -25,7 +25,7 @@ def test_fast_tanh_agrees_with_np_tanh_everywhere():
     z = _big(EDGES + [np.nan])
     with warnings.catch_warnings():
         warnings.simplefilter("error")          # e^{2z} overflows for z > 354: silenced, right
-        fast = F.tanh(z)
+        fast = F.tanh_exp_form(z)
     ref = np.tanh(z)
     finite = ~np.isnan(ref)
     assert np.max(np.abs(fast[finite] - ref[finite])) <= 4.5e-16      # 2 ulp of 1
@@ -37,7 +37,7 @@ def test_fast_tanh_agrees_with_np_tanh_everywhere():
 def test_fast_tanh_relative_error_near_zero_is_as_documented():
     z = _big([])
     z = np.concatenate([z[:0], np.geomspace(1e-4, 1, 2000), -np.geomspace(1e-4, 1, 2000)])
-    rel = np.abs(F.tanh(z) - np.tanh(z)) / np.abs(np.tanh(z))
+    rel = np.abs(F.tanh_exp_form(z) - np.tanh(z)) / np.abs(np.tanh(z))
     assert rel.max() < 2e-12
 
 
@@ -49,6 +49,15 @@ def test_small_arrays_numbers_and_float32_take_np_tanh_itself():
     out = F.tanh(big32)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, np.tanh(big32), atol=2.5e-7)
+
+
+@pytest.mark.parametrize("vectorised", [True, False])
+def test_tanh_takes_the_exp_form_only_where_numpy_has_no_vectorised_tanh(monkeypatch,
+                                                                        vectorised):
+    z = _big([0.3, -2.0])
+    monkeypatch.setattr(F, "NUMPY_TANH_IS_VECTORISED", vectorised)
+    want = np.tanh(z) if vectorised else F.tanh_exp_form(z)
+    np.testing.assert_array_equal(F.tanh(z), want)
 
 
 def test_fast_tanh_on_torch_is_torch_tanh():
@@ -129,3 +138,92 @@ def test_backward_without_retained_grads_gives_the_same_leaf_gradients():
     np.testing.assert_array_equal(ga, ga2)
     np.testing.assert_array_equal(gb, gb2)
     assert gh is not None and gh2 is None
+
+
+# ---------------------------------------------------------------- products and reductions
+def _operands(n, m, k, seed=5):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, m)), rng.normal(size=(m, k))
+
+
+@pytest.mark.parametrize("case", ["plain", "outer", "transposed right", "strided left",
+                                  "transposed left"])
+def test_matmul_is_the_textbook_product_for_every_layout(case):
+    """``functional.matmul`` picks np.dot, a C-ordered copy of the right operand or
+    ``@`` by layout; each gives the textbook a @ b (the same BLAS sums, so to a few ulp)."""
+    a, b = _operands(300, 7, 5)
+    if case == "outer":
+        a, b = a[:, :1], b[:1]                                 # (300, 1) @ (1, 5)
+    elif case == "transposed right":
+        b = np.ascontiguousarray(b.T).T                        # W.T in the backward pass
+        assert not b.flags.c_contiguous
+    elif case == "strided left":
+        a = np.random.default_rng(6).normal(size=(300, 8))[:, :7]   # load_digits' X
+        assert not a.flags.c_contiguous and not a.flags.f_contiguous
+    elif case == "transposed left":
+        a = np.ascontiguousarray(a.T).T                        # A.T in dW = A.T @ delta
+    got = F.matmul(a, b)
+    want = np.einsum("ij,jk->ik", a, b)                        # no BLAS: the sums as written
+    scale = np.abs(a) @ np.abs(b)                              # error bound of a dot product
+    assert got.shape == want.shape and got.flags.c_contiguous
+    assert np.all(np.abs(got - want) <= 8 * np.finfo(float).eps * scale)
+
+
+def test_matmul_leaves_its_operands_as_they_were():
+    a, b = _operands(50, 4, 3)
+    bt = np.ascontiguousarray(b.T)
+    a0, bt0 = a.copy(), bt.copy()
+    F.matmul(a, bt.T)
+    np.testing.assert_array_equal(a, a0)
+    np.testing.assert_array_equal(bt, bt0)
+
+
+@pytest.mark.parametrize("shape", [(1437, 10), (120, 3), (7, 2), (5, 40)])
+def test_row_sum_and_row_max_equal_the_textbook_reductions(shape):
+    d = np.random.default_rng(7).normal(0, 5, size=shape)
+    np.testing.assert_array_equal(F.row_max(d), d.max(axis=1, keepdims=True))
+    got, want = F.row_sum(d), d.sum(axis=1, keepdims=True)
+    assert got.shape == want.shape == (shape[0], 1)
+    bound = shape[1] * np.finfo(float).eps * np.abs(d).sum(axis=1, keepdims=True)
+    assert np.all(np.abs(got - want) <= bound)
+
+
+def test_row_reductions_on_a_transposed_view_and_with_inf():
+    d = np.ascontiguousarray(np.random.default_rng(8).normal(size=(4, 30))).T   # (30, 4) F
+    d[3, 1] = np.inf
+    np.testing.assert_array_equal(F.row_max(d), d.max(axis=1, keepdims=True))
+    np.testing.assert_array_equal(np.isinf(F.row_sum(d)), np.isinf(d.sum(axis=1, keepdims=True)))
+
+
+def test_column_sum_equals_the_textbook_sum():
+    d = np.random.default_rng(9).normal(size=(1000, 6))
+    bound = d.shape[0] * np.finfo(float).eps * np.abs(d).sum(axis=0)
+    assert np.all(np.abs(F.column_sum(d) - d.sum(axis=0)) <= bound)
+
+
+def test_the_fast_reductions_keep_softmax_and_cross_entropy_textbook():
+    """softmax, logsumexp and the cross-entropy, built on row_max/row_sum, against
+    the formulas written with NumPy's own reductions."""
+    rng = np.random.default_rng(10)
+    z = rng.normal(0, 6, size=(400, 10))
+    Y = F.one_hot(rng.integers(0, 10, 400), 10)
+    m = z.max(axis=1, keepdims=True)
+    lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(F.logsumexp(z), lse, rtol=1e-15)
+    np.testing.assert_allclose(F.softmax(z), np.exp(z - lse), rtol=1e-13)
+    ce = (lse - (z * Y).sum(axis=1, keepdims=True)).mean()
+    assert F.LOSSES["ce"].value(z, F.softmax(z), Y) == pytest.approx(ce, rel=1e-14)
+    a, g = F.softmax(z), rng.normal(size=z.shape)
+    np.testing.assert_allclose(F.OUTPUTS["softmax"].backward(z, a, g),
+                               a * (g - (g * a).sum(axis=1, keepdims=True)), rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_fast_forms_on_torch_are_the_textbook_forms():
+    torch = pytest.importorskip("torch")
+    a, b = _operands(40, 6, 3)
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    assert torch.equal(F.matmul(ta, tb), ta @ tb)
+    z = torch.tensor(np.random.default_rng(11).normal(size=(40, 5)))
+    assert torch.equal(F.row_max(z), z.amax(dim=1, keepdim=True))
+    assert torch.equal(F.row_sum(z), z.sum(dim=1, keepdim=True))

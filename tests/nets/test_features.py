@@ -9,9 +9,7 @@ from gradplay.check import compare_engines
 from gradplay.data import load
 from gradplay.nets import ENGINES
 from gradplay.train import fit
-from conftest import reference_loss_and_grads
-
-torch = pytest.importorskip("torch")
+from conftest import reference_loss_and_grads    # it skips a test itself without torch
 
 # the features written out again here, independently of gradplay.features
 BY_HAND = {"x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1sq": lambda x: x[:, 0] ** 2,
@@ -63,6 +61,7 @@ def test_a_network_on_features_refuses_its_feature_matrix():
 
 
 def test_compare_engines_and_the_torch_device_path_handle_features():
+    torch = pytest.importorskip("torch")
     ds = load("circles", n_samples=80, seed=0)
     model = make_mlp([2, 4, 1], "tanh", "sigmoid", engine="manual", seed=0,
                      features=("x1sq", "x2sq"))
