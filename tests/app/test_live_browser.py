@@ -93,7 +93,7 @@ def test_downloads_gradient_view_hover_focus_and_editing_a_weight(server, open_p
     output = pixels(page, board)
     page.locator('[data-testid="gp-node-1-2"]').hover()
     focus = page.locator('[data-testid="gp-focus"]')
-    assert focus.get_attribute("data-focus") == "1-2" and "layer 1 unit 3" in focus.text_content()
+    assert focus.get_attribute("data-focus") == "1-2" and "showing a[1,2]" in focus.text_content()
     assert pixels(page, board) != output
     page.mouse.move(5, 5)
     assert focus.get_attribute("data-focus") == "output"
@@ -106,7 +106,7 @@ def test_downloads_gradient_view_hover_focus_and_editing_a_weight(server, open_p
     page.wait_for_function("""() => {
       const line = document.querySelector('[data-testid="gp-edge-0-1-2"]');
       line.dispatchEvent(new MouseEvent("mouseenter"));
-      return line.querySelector("title").textContent.startsWith("w = 2.5000 ");
+      return line.querySelector("title").textContent.startsWith("w[1][1,2] = 2.5000 ");
     }""", timeout=10_000)
     edge.click()                                      # open it again: the new value is there
     assert math.isclose(float(box.input_value()), 2.5)
@@ -127,7 +127,7 @@ def test_weights_set_while_training_runs_are_never_lost(server, open_page):
         page.wait_for_function("""v => {
           const line = document.querySelector('[data-testid="gp-edge-0-1-2"]');
           line.dispatchEvent(new MouseEvent("mouseenter"));
-          return line.querySelector("title").textContent.startsWith("w = " + v + " ");
+          return line.querySelector("title").textContent.startsWith("w[1][1,2] = " + v + " ");
         }""", arg=f"{value:.4f}", timeout=10_000)
     assert page.get_attribute(".gp-live", "data-playing") == "true"   # it never stopped
 

@@ -9,6 +9,8 @@ One file per drawing, as TensorFlow Playground splits its own:
     linechart.js  the loss and score curves
     network.js    the network: maps, edges, hovers, edits
     controls.js   Play / Pause / Step / Reset and the speed
+    sample.js     a picked example: its facts and the backprop walk
+    neuron.js     one neuron's scalar graph for the picked example
     channel.js    the WebSocket of the live channel (Streamlit host)
     renderer.js   createRenderer(element, {send}): wires them
 
@@ -32,7 +34,7 @@ __all__ = ["HERE", "MODULES", "HOSTS", "bundle", "css"]
 
 HERE = Path(__file__).parent
 MODULES = ("dom.js", "colors.js", "frame.js", "linechart.js", "heatmap.js", "network.js",
-           "controls.js", "channel.js", "renderer.js")
+           "controls.js", "sample.js", "neuron.js", "channel.js", "renderer.js")
 HOSTS = {"streamlit": "streamlit.js", "widget": "widget.js"}
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./[a-z]+\.js";\n', re.M)
 _EXPORT = re.compile(r"^export (?=(function|const|class|let) )", re.M)

@@ -33,13 +33,36 @@ export function frameView({ header: h, blobs: b }) {
     wOff.push(w); bOff.push(bb); w += h.sizes[l] * h.sizes[l + 1]; bb += h.sizes[l + 1];
   }
   for (const layer of h.layers) { mOff.push(m); m += layer.shown; }
-  const mm = h.map_res * h.map_res;
+  const mm = h.map_res * h.map_res, focus = h.focus || {};
   return {
     h, b,
+    sample: focus.sample ? sampleView(h, b, wOff, focus.sample) : null,
+    pull: focus.pull && b.pull ? { ...focus.pull, values: b.pull } : null,
+    walk: focus.walk || null,
+    neuron: focus.neuron || null,
     weight: (l, i, j) => b.W[wOff[l] + i * h.sizes[l + 1] + j],
     dweight: (l, i, j) => b.dW[wOff[l] + i * h.sizes[l + 1] + j],
     bias: (l, j) => b.b[bOff[l] + j],
     dbias: (l, j) => b.db[bOff[l] + j],
     map: (l, j) => b.maps.subarray((mOff[l] + j) * mm, (mOff[l] + j + 1) * mm),
+  };
+}
+
+/** A picked example's numbers (live.focus): a[l, j] for every layer l of the
+ * drawing (0: the inputs), z, dL/dz, dL/da for l >= 1, and its own dL/dw and
+ * w·a for every edge, laid out like W. */
+function sampleView(h, b, wOff, facts) {
+  const aOff = [0];
+  for (let l = 0; l < h.sizes.length; l++) aOff.push(aOff[l] + h.sizes[l]);
+  const zOff = (l) => aOff[l] - h.sizes[0];          // layers 1..L, without the inputs
+  const edge = (arr) => (l, i, j) => arr[wOff[l] + i * h.sizes[l + 1] + j];
+  return {
+    facts, scales: facts.scales,
+    a: (l, j) => b.s_a[aOff[l] + j],
+    z: (l, j) => b.s_z[zOff(l) + j],
+    dz: (l, j) => b.s_dz[zOff(l) + j],
+    da: (l, j) => b.s_da[zOff(l) + j],
+    dW: edge(b.s_dW),
+    wa: edge(b.s_wa),
   };
 }

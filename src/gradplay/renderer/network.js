@@ -94,7 +94,7 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
     const title = document.createElementNS(SVGNS, "title");
     hit.appendChild(title);
     hit.addEventListener("mouseenter", () => {
-      if (frame) title.textContent = `w = ${fmt(frame.weight(l, i, j), 4)}   ∂L/∂w = ${fmt(frame.dweight(l, i, j), 4)}   (click to set w)`;
+      if (frame) title.textContent = `w[${l + 1}][${i},${j}] = ${fmt(frame.weight(l, i, j), 4)}   ∂L/∂w = ${fmt(frame.dweight(l, i, j), 4)}   (click to set it)`;
     });
     hit.addEventListener("click", (ev) => openEditor(ev, l, i, j));
     return { l, i, j, pts };
@@ -104,7 +104,7 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
   function build(h) {
     const inputs = inputColumn(h);
     const sizes = [inputs.length, ...h.layers.slice(1).map((l) => l.shown)];
-    const key = h.run + "|" + sizes.join(",") + "|" + h.map_res;
+    const key = h.run + "|" + sizes.join(",") + "|" + h.map_res + "|" + net.clientHeight;
     if (layout && layout.key === key) return layout;
     onHover(null);                                         // its node is gone
     nodesBox.textContent = "";
@@ -144,11 +144,10 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
     ev.stopPropagation();
     const v = i === -1 ? frame.bias(layer, j) : frame.weight(layer, i, j);
     editing = { layer, i, j };
-    editLabel.textContent = i === -1 ? `bias of layer ${layer + 1} unit ${j + 1} ` :
-      `weight ${i + 1}→${j + 1} (layer ${layer + 1}) `;
+    editLabel.textContent = i === -1 ? `b[${layer + 1},${j}] = ` : `w[${layer + 1}][${i},${j}] = `;
     editInput.value = Number(v.toPrecision(4));
     const host = editor.parentElement.getBoundingClientRect();
-    editor.style.left = Math.min(ev.clientX - host.left, host.width - 420) + "px";
+    editor.style.left = Math.max(0, Math.min(ev.clientX - host.left, host.width - 420)) + "px";
     editor.style.top = Math.max(0, ev.clientY - host.top - 40) + "px";
     editor.style.display = "flex";
     editInput.focus(); editInput.select();
@@ -166,19 +165,19 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
   // ---------------------------------------------------------------- painting
   /** An edge's number and its scale: the weight, the batch gradient, or the
    * picked example's w·a (forward) or dL/dw (backward). */
-  function edgeValue(f, e, sample) {
-    if (sample && mode === "weights") return [f.weight(e.l, e.i, e.j) * sample.a(e.l, e.i), sample.scales.wa];
+  function edgeValue(f, e, sample, back) {
+    if (sample && !back) return [sample.wa(e.l, e.i, e.j), sample.scales.wa];
     if (sample) return [sample.dW(e.l, e.i, e.j), sample.scales.dW];
     return mode === "gradients" ? [f.dweight(e.l, e.i, e.j), f.h.scales.dW] : [f.weight(e.l, e.i, e.j), f.h.scales.W];
   }
 
   function paintEdges(f, sample, lit) {
+    const back = mode === "gradients" || !!(lit && lit.back);
     for (const e of layout.edges) {
-      const [v, s] = edgeValue(f, e, sample);
+      const [v, s] = edgeValue(f, e, sample, back);
       const t = s > 0 ? Math.min(Math.abs(v) / s, 1) : 0;
-      const back = mode === "gradients" || (sample && lit && lit.back);
       ctx.strokeStyle = back ? (v >= 0 ? GRAD_POS : GRAD_NEG) : (v >= 0 ? CLASS_COLORS[1] : CLASS_COLORS[0]);
-      const on = !lit || lit.edges.has(`${e.l}-${e.i}-${e.j}`);
+      const on = !lit || lit.edge(e.l, e.i, e.j);
       ctx.globalAlpha = on ? 0.35 + 0.65 * t : 0.08;
       ctx.lineWidth = (0.4 + 4.6 * t) * (lit && on ? 1.4 : 1);
       ctx.beginPath(); ctx.moveTo(e.pts[0], e.pts[1]); ctx.lineTo(e.pts[2], e.pts[3]); ctx.stroke();
@@ -187,8 +186,8 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
   }
 
   /** The label under a node: its bias (or ∂L/∂b), or the picked example's a (or ∂L/∂z). */
-  function nodeLabel(f, l, j, sample) {
-    if (sample) return mode === "weights" ? ["a " + fmt(sample.a(l, j), 2), sample.a(l, j)]
+  function nodeLabel(f, l, j, sample, back) {
+    if (sample) return !back ? ["a " + fmt(sample.a(l, j), 2), sample.a(l, j)]
       : l > 0 ? ["∂z " + fmt(sample.dz(l, j), 3), sample.dz(l, j)] : null;
     if (l === 0) return null;
     const v = mode === "gradients" ? f.dbias(l - 1, j) : f.bias(l - 1, j);
@@ -199,14 +198,15 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
     const node = layout.node, j = n.unit, codes = j >= 0 ? f.map(l, j) : featureMap(n.k);
     if (!n.img) n.img = n.ctx.createImageData(f.h.map_res, f.h.map_res);
     if (codes) { paintCodes(n.img, codes, false); n.ctx.putImageData(n.img, 0, 0); }
-    const on = !lit || lit.nodes.has(`${l}-${j}`);
+    const on = !lit || lit.node(l, j);
     ctx.globalAlpha = j < 0 ? 0.3 : on ? 1 : 0.35;       // a feature the network does not read
     if (codes) ctx.drawImage(n.canvas, n.x, n.y, node, node);
     ctx.globalAlpha = 1;
-    const label = j >= 0 ? nodeLabel(f, l, j, sample) : null;
+    const back = mode === "gradients" || !!(lit && lit.back);
+    const label = j >= 0 ? nodeLabel(f, l, j, sample, back) : null;
     let ring = "#999", width = lit && on && j >= 0 ? 3 : 1;
     if (label) {
-      const grads = mode === "gradients";
+      const grads = back;
       ring = lit && on ? "#111" : grads ? (label[1] >= 0 ? GRAD_POS : GRAD_NEG) : (label[1] >= 0 ? CLASS_COLORS[1] : CLASS_COLORS[0]);
       ctx.fillStyle = "rgba(255,255,255,0.85)";
       ctx.fillRect(n.x + node - 10, n.y + node + 1, ctx.measureText(label[0]).width + 2, 11);
@@ -218,8 +218,8 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
     ctx.setLineDash([]);
   }
 
-  function legendText(f, sample) {
-    if (sample) return mode === "weights"
+  function legendText(f, sample, lit) {
+    if (sample) return mode === "weights" && !(lit && lit.back)
       ? "the picked example going forward: edge w·a (blue > 0, orange < 0), a under each neuron"
       : "the picked example going back: edge its ∂L/∂w, ∂z = ∂L/∂z under each neuron (magenta > 0, green < 0)";
     return mode === "gradients"
@@ -242,7 +242,7 @@ export function createNetwork(parent, { height, onHover, onEdit, onFeature, onNe
       paintEdges(f, sample, lit);
       ctx.font = "10px sans-serif"; ctx.textBaseline = "top";
       layout.nodes.forEach((col, l) => col.forEach((n) => paintNode(f, l, n, featureMap, sample, lit)));
-      setText(legend, legendText(f, sample));
+      setText(legend, legendText(f, sample, lit));
     },
   };
 }

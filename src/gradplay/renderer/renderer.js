@@ -6,7 +6,7 @@
 // run's own buttons (controls.js). Every number arrives in a frame; here they
 // only become colours, lengths and text.
 //
-//   const r = createRenderer(element, { send, height, onSettings });
+//   const r = createRenderer(element, { send, height, onSettings, explorerURL });
 //   r.receive(message);     // a frame (bytes) or a JSON text from the stream
 //
 // The transport is the host's: `send(object)` delivers a message of
@@ -16,6 +16,12 @@
 // their way, so nothing piles up. `onSettings(values)` hears the settings a
 // lever changed (the input features, the display options, the speed), for a
 // host that keeps them elsewhere (Streamlit's sidebar and URL).
+//
+// Backprop you can watch: a click on the boundary picks the nearest training
+// point (sample.js shows it; the network shows its own numbers), Previous /
+// Next step walk its pass, a click on a neuron opens its graph (neuron.js),
+// "Which points pull it?" on a weight colours the points by their pull.
+// Escape lets go, one thing at a time.
 
 import { paintCodes } from "./colors.js";
 import { el, fmt, pct, setText } from "./dom.js";
@@ -24,6 +30,8 @@ import { createHeatmap } from "./heatmap.js";
 import { createLineChart } from "./linechart.js";
 import { createNetwork } from "./network.js";
 import { createControls } from "./controls.js";
+import { createSamplePanel } from "./sample.js";
+import { createNeuronGraph } from "./neuron.js";
 
 const MAX_QUEUE = 3;          // frames waiting to be painted; older ones are taken, not shown
 
@@ -42,8 +50,12 @@ export function createRenderer(host, options = {}) {
     onHover: (focus) => { state.focus = focus; paintBoundary(); },
     onEdit: (edit) => send({ type: "edit", ...edit }),
     onFeature: toggleFeature,
+    onNeuron: (l, j) => { if (state.frame && state.frame.sample && l > 0) send({ type: "neuron", layer: l - 1, unit: j }); },
+    onSelect: ({ layer, i, j }) => send({ type: "select", layer, i, j }),
   });
   network.onRepaint(() => repaint());
+  const samplePanel = createSamplePanel(left, { send, explorerURL: opts.explorerURL });
+  const neuronGraph = createNeuronGraph(left, { onClose: () => send({ type: "neuron", layer: -1, unit: 0 }) });
 
   const right = el("div", "gp-right", root);
   const stats = el("div", "gp-stats", right);
@@ -53,7 +65,7 @@ export function createRenderer(host, options = {}) {
   const metricsEl = el("div", "gp-metrics", right, { "data-testid": "gp-metrics" });
   const side = Math.min(300, opts.height - 212);
   const curves = createLineChart(right, { width: side });
-  const heatmap = createHeatmap(right, { side });
+  const heatmap = createHeatmap(right, { side, onClick: pickNear });
   const focusEl = el("div", "gp-focus", right, { "data-testid": "gp-focus" });
   const optsRow = el("div", "gp-options", right);
   const testBox = checkbox(optsRow, "show test data", true, "gp-show-test");
@@ -94,6 +106,49 @@ export function createRenderer(host, options = {}) {
     if (on.size) send({ type: "features", names: fs.names.filter((n) => on.has(n)) });
   }
 
+  // ---------------------------------------------------------------- picking
+  /** A click on the plane picks the nearest drawn training point (within 14
+   * pixels); a click on the picked one lets it go. */
+  function pickNear(x, y) {
+    const st = state.statics, f = state.frame;
+    if (!st || !f || st.run !== f.h.run) return;
+    const [x0, x1, y0, y1] = f.h.bounds, sx = board() / (x1 - x0), sy = board() / (y1 - y0);
+    let best = -1, dist = 14 * 14;
+    for (let k = 0; k < st.train_y.length; k++) {
+      const dx = (st.train_x[2 * k] - x) * sx, dy = (st.train_x[2 * k + 1] - y) * sy;
+      if (dx * dx + dy * dy < dist) { dist = dx * dx + dy * dy; best = k; }
+    }
+    if (best < 0) return;
+    const picked = f.sample ? f.sample.facts.index : -1;
+    send({ type: "pick", index: best === picked ? -1 : best });
+  }
+  const board = () => side;                               // the plot's size in CSS pixels
+
+  /** Escape: the neuron's graph, then the pull, then the picked example. */
+  function onKey(ev) {
+    const f = state.frame;
+    if (ev.key !== "Escape" || !f) return;
+    if (f.neuron) send({ type: "neuron", layer: -1, unit: 0 });
+    else if (f.pull) send({ type: "select", layer: -1, i: 0, j: 0 });
+    else if (f.sample) send({ type: "pick", index: -1 });
+  }
+  document.addEventListener("keydown", onKey);
+
+  /** What a step of the walk lights: its neurons and edges (see gradplay.trace.Step). */
+  function litBy(walk, h) {
+    if (!walk) return null;
+    const L = h.sizes.length - 1, l = walk.layer, units = new Set(walk.units), k = walk.kind;
+    if (k === "input") return { back: false, node: (n, j) => n === 0 && units.has(j), edge: () => false };
+    if (k === "update") return { back: true, node: (n) => n > 0, edge: () => true };
+    const back = k === "backward";
+    return {
+      back,
+      node: (n, j) => n === l + 1 && units.has(j),
+      edge: (el_, i, j) => k === "forward" ? el_ === l
+        : back && ((el_ === l && units.has(j)) || (el_ === l + 1 && l + 1 < L && units.has(i))),
+    };
+  }
+
   // ---------------------------------------------------------------- painting
   /** Feature k's map (all features come once per run, with the data), or null. */
   function featureMap(k) {
@@ -119,7 +174,7 @@ export function createRenderer(host, options = {}) {
     return { codes: f.map(focus.l, focus.j), id: `${focus.l}-${focus.j}`,
       text: focus.l === 0
         ? `showing input ${layer.names ? layer.names[focus.j] : focus.j + 1} over the plane (${fmt(lo, 2)} to ${fmt(hi, 2)})`
-        : `showing layer ${focus.l} unit ${focus.j + 1} (${layer.activation}, ${fmt(lo, 2)} to ${fmt(hi, 2)})` };
+        : `showing a[${focus.l},${focus.j}] over the plane (${layer.activation}, ${fmt(lo, 2)} to ${fmt(hi, 2)})` };
   }
 
   function paintBoundary() {
@@ -133,8 +188,14 @@ export function createRenderer(host, options = {}) {
       : `prediction ${fmt(b.lo, 2)} (orange) to ${fmt(b.hi, 2)} (blue) · hover a neuron`);
     focusEl.setAttribute("data-focus", focused ? focused.id : "output");
     const statics = state.statics && state.statics.run === f.h.run ? state.statics : null;
+    if (!focused && f.pull) {
+      const [l, i, j] = f.pull.weight, w = i < 0 ? `b[${l + 1},${j}]` : `w[${l + 1}][${i},${j}]`;
+      setText(focusEl, `points by their pull on ${w}: ∂L_k/∂w magenta > 0 (pushes it down), green < 0 (up) · Esc clears`);
+      focusEl.setAttribute("data-focus", "pull");
+    }
     heatmap.setBounds(f.h.bounds);
-    heatmap.paint({ grid, discrete: !focused && discBox.checked, statics, boundary: b, showTest: testBox.checked });
+    heatmap.paint({ grid, discrete: !focused && discBox.checked, statics, boundary: b, showTest: testBox.checked,
+      pull: f.pull, picked: f.sample ? f.sample.facts.x : null });
   }
 
   function paintText() {
@@ -150,7 +211,7 @@ export function createRenderer(host, options = {}) {
   function repaint() {
     const f = state.frame;
     if (!f) return;
-    network.paint(f, { featureMap, sample: null, lit: null });
+    network.paint(f, { featureMap, sample: f.sample, lit: litBy(f.walk, f.h) });
     paintBoundary();
     curves.paint(f.h.score);
     paintText();
@@ -175,7 +236,9 @@ export function createRenderer(host, options = {}) {
     const h = frame.header;
     controls.sync({ ...h.meta, stopped: h.stopped });
     syncView(h.meta || {});
+    samplePanel.sync(state.frame);
     repaint();
+    neuronGraph.sync(state.frame);
     root.setAttribute("data-run", h.run);
     root.setAttribute("data-seq", String(h.seq));
     root.setAttribute("data-playing", String(!!h.meta.playing));
@@ -205,6 +268,9 @@ export function createRenderer(host, options = {}) {
 
   return {
     receive, root, say,
-    destroy() { cancelAnimationFrame(state.raf); clearTimeout(messageTimer); root.remove(); },
+    destroy() {
+      cancelAnimationFrame(state.raf); clearTimeout(messageTimer);
+      document.removeEventListener("keydown", onKey); root.remove();
+    },
   };
 }

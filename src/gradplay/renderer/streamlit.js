@@ -23,6 +23,7 @@ export default function (component) {
     live = { token: null, channel: null };
     live.renderer = createRenderer(parentElement, {
       height: data.height || 500,
+      explorerURL: "explorer",                       // the playground's own page, beside /train
       send: (msg) => live.channel && live.channel.send(msg),
       onSettings: (values) => setTriggerValue("settings", values),
     });
