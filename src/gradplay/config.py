@@ -293,6 +293,11 @@ PRESETS: dict[str, RunConfig] = {
     "lesson-regression": RunConfig(dataset="multigauss", samples=600, noise=0.0,
                                    hidden=(8, 8), activation="tanh", optimizer="adam", lr=0.02,
                                    epochs=1000),
+    # backprop on one example: a small net early in training, with points it
+    # gets wrong; pick one, walk its backward pass, see which points pull a weight
+    "lesson-backprop": RunConfig(dataset="moons", samples=200, noise=0.2, data_seed=2,
+                                 hidden=(4, 3), activation="tanh", optimizer="sgd", lr=0.3,
+                                 epochs=2000),
 }
 
 # The lessons, in order: preset name -> what it shows (the welcome page links them)
@@ -307,6 +312,9 @@ LESSONS: dict[str, str] = {
                       "falls to zero while the test loss climbs.",
     "lesson-regression": "Regression: predict a number, not a class. Linear output, mean "
                          "squared error, R².",
+    "lesson-backprop": "Backprop, one example at a time: pick a point the network gets wrong, "
+                       "step its forward and backward pass, see which points pull a weight, "
+                       "then train on.",
 }
 
 
