@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from gradplay import Tensor
+from gradplay import Tensor, make_mlp
 from gradplay import functional as F
 
 EDGES = [0.0, -0.0, 1e-300, -1e-300, 1e-12, -1e-8, 3e-5, 0.5, -1.0, 19.0, -19.5, 354.0,
@@ -227,3 +227,18 @@ def test_fast_forms_on_torch_are_the_textbook_forms():
     z = torch.tensor(np.random.default_rng(11).normal(size=(40, 5)))
     assert torch.equal(F.row_max(z), z.amax(dim=1, keepdim=True))
     assert torch.equal(F.row_sum(z), z.sum(dim=1, keepdim=True))
+
+
+@pytest.mark.parametrize("activation, output", [("tanh", "sigmoid"), ("relu", "softmax"),
+                                                ("sigmoid", "linear"), ("leaky_relu", "tanh")])
+def test_the_pictures_float32_forward_pass_is_the_textbook_one(activation, output):
+    """forward_layers(X, dtype=np.float32) computes z = (W^T a^T + b)^T, units
+    first: the same z = a W + b as the float64 pass, to float32's precision."""
+    sizes = [2, 8, 5, 3 if output == "softmax" else 1]
+    model = make_mlp(sizes, activation, output, engine="manual", seed=3)
+    X = np.random.default_rng(0).uniform(-3, 3, size=(6400, 2))
+    exact, fast = model.forward_layers(X), model.forward_layers(X, dtype=np.float32)
+    assert fast[0] is exact[0] or np.array_equal(fast[0], exact[0])   # the inputs untouched
+    for a, b in zip(exact[1:], fast[1:]):
+        assert b.dtype == np.float32 and b.shape == a.shape
+        np.testing.assert_allclose(b, a, rtol=2e-5, atol=2e-6)

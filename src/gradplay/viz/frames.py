@@ -91,11 +91,14 @@ def quantize(values, lo, hi) -> np.ndarray:
     NaN becomes 0. ``dequantize`` is the inverse (to within (hi - lo) / 510).
     lo and hi are numbers, or arrays that broadcast against ``values`` (a
     range for each column: every neuron's map in one call)."""
-    v = np.asarray(values, dtype=np.float64)
+    v = np.asarray(values)
+    v = v if v.dtype in (np.float32, np.float64) else v.astype(np.float64)
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-    span = np.where(hi != lo, hi - lo, 1.0)
-    t = (np.where(np.isnan(v), lo, v) - lo) / span
-    return np.rint(np.clip(t, 0.0, 1.0) * 255.0).astype(np.uint8)
+    scale = (255.0 / np.where(hi != lo, hi - lo, 1.0)).astype(v.dtype)
+    t = (v - lo.astype(v.dtype)) * scale          # 255 (v - lo) / (hi - lo)
+    # fmax/fmin clip to [0, 255] and, unlike clip, turn NaN into 0; +0.5 then
+    # truncation rounds to the nearest code
+    return (np.fmin(np.fmax(t, 0.0, out=t), 255.0, out=t) + 0.5).astype(np.uint8)
 
 
 def dequantize(codes: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -156,7 +159,14 @@ def output_grid(model, out: np.ndarray, view: View) -> tuple[dict, dict]:
 def map_cells(view: View) -> np.ndarray:
     """Indices (m,) of the boundary grid's rows (and columns) that the small
     neuron maps sample: m evenly spaced, both edges included."""
-    return np.linspace(0, view.resolution - 1, view.map_resolution).round().astype(int)
+    return _cells(view.resolution, view.map_resolution)
+
+
+@functools.lru_cache(maxsize=16)
+def _cells(resolution: int, m: int) -> np.ndarray:
+    cells = np.linspace(0, resolution - 1, m).round().astype(int)
+    cells.flags.writeable = False                     # shared between frames
+    return cells
 
 
 def layer_maps(model, acts: list[np.ndarray], view: View,
@@ -172,27 +182,26 @@ def layer_maps(model, acts: list[np.ndarray], view: View,
     layers, maps = [], []
     for l, a in enumerate(acts):
         act = "input" if l == 0 else model.output if l == last else model.activation
-        shown = _shown(a.shape[1], view.max_units)
-        coarse = a.reshape(r, r, -1)[np.ix_(cells, cells)]     # (m, m, units)
-        ranges, codes = _maps(act, coarse[:, :, shown])
-        maps.extend(codes)
+        shown = min(a.shape[1], view.max_units)              # the first ``max_units`` units
+        coarse = a.T[:shown].reshape(shown, r, r)[:, cells][:, :, cells]   # (shown, m, m)
+        ranges, codes = _maps(act, coarse)
+        maps.append(codes)
         names = list(input_names or model.input_labels()) if l == 0 else None
-        layers.append({"units": int(a.shape[1]), "shown": len(shown), "activation": act,
+        layers.append({"units": int(a.shape[1]), "shown": shown, "activation": act,
                        "names": names, "ranges": ranges})
-    m = view.map_resolution
-    codes = np.stack(maps) if maps else np.zeros((0, m, m), np.uint8)
-    return layers, codes
+    return layers, np.concatenate(maps)                      # (total shown, m, m)
 
 
 def _maps(act: str, coarse: np.ndarray) -> tuple[list, np.ndarray]:
-    """Maps of k units on the coarse grid: (ranges, codes). ``coarse`` (m, m, k)
+    """Maps of k units on the coarse grid: (ranges, codes). ``coarse`` (k, m, m)
     holds their values; ranges[j] = [lo, hi] for unit j (``unit_ranges``);
-    codes uint8 (k, m, m), quantised in one call (unit j's range on column j)."""
-    m, _, k = coarse.shape
+    codes uint8 (k, m, m), quantised in one call (unit j's range on map j)."""
+    k, m, _ = coarse.shape
     if k == 0:
         return [], np.zeros((0, m, m), np.uint8)
-    lo, hi = unit_ranges(act, coarse.reshape(m * m, k))            # (k,) each
-    return np.c_[lo, hi].tolist(), quantize(coarse, lo, hi).transpose(2, 0, 1)
+    lo, hi = unit_ranges(act, coarse.reshape(k, m * m).T)            # (k,) each
+    return [[a, b] for a, b in zip(lo.tolist(), hi.tolist())], \
+        quantize(coarse, lo[:, None, None], hi[:, None, None])
 
 
 def feature_maps(view: View) -> tuple[list, np.ndarray]:
@@ -208,7 +217,7 @@ def feature_maps(view: View) -> tuple[list, np.ndarray]:
     m = len(cells)
     points = view.points(r).reshape(r, r, 2)[np.ix_(cells, cells)]     # (m, m, 2)
     values = expand_features(points.reshape(-1, 2), tuple(FEATURES))   # (m*m, 7)
-    return _maps("input", values.reshape(m, m, -1))
+    return _maps("input", values.T.reshape(-1, m, m))                  # (7, m, m)
 
 
 def feature_header(model) -> dict | None:
@@ -218,11 +227,6 @@ def feature_header(model) -> dict | None:
         return None
     return {"names": list(FEATURES), "labels": [f.label for f in FEATURES.values()],
             "active": list(model.features)}
-
-
-def _shown(n: int, most: int) -> list[int]:
-    """Which of n units are drawn: all of them, or the first ``most``."""
-    return list(range(min(n, most)))
 
 
 def network_numbers(model, grads) -> dict[str, np.ndarray]:
