@@ -32,6 +32,15 @@ fi
 bash scripts/setup.sh dev
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
+# A full run, then once more without torch: gradplay with its app extra and the
+# test tools only (what a learner without PyTorch installs). The tests that need
+# torch skip one by one; everything else runs, the hostile-input tests included.
+if [ $# -eq 0 ]; then
+    echo "== the suite without torch (browser tests ran above) =="
+    VENV=.venv-notorch bash scripts/setup.sh app,test
+    GRADPLAY_EXPECT_NO_TORCH=1 .venv-notorch/bin/python -m pytest -q -m "not browser" \
+        -p no:cacheprovider || status=$?
+fi
 # After a full run, a quick speed check: the ratios against PyTorch and
 # scikit-learn, measured side by side in this run. It prints and never fails
 # the build (a slow or busy machine only changes the numbers).

@@ -58,3 +58,15 @@ def test_the_scan_finds_what_it_is_for():
             "assert x == 1, 'message'", "pytest.importorskip('streamlit')"]
     for code in fine:
         assert not offences(ast.parse(code)), code
+
+
+def test_the_run_without_torch_has_no_torch():
+    """scripts/run-tests.sh runs the suite a second time in a virtual
+    environment without torch and says so (GRADPLAY_EXPECT_NO_TORCH)."""
+    import importlib.util
+    import os
+
+    import pytest
+    if not os.environ.get("GRADPLAY_EXPECT_NO_TORCH"):
+        pytest.skip("the run with torch")
+    assert importlib.util.find_spec("torch") is None
