@@ -239,3 +239,20 @@ def live_page(open_page, url: str, height: int = 720):
     page = open_page(url, height)
     page.wait_for_selector(".gp-live[data-seq]", timeout=30_000)
     return page
+
+
+# ---------------------------------------------------------------- the app through AppTest
+HOME = str(__import__("pathlib").Path(__import__("gradplay").__file__).parent / "app" / "Home.py")
+
+
+def open_app_page(page: str, query: dict | None = None):
+    """A page of the playground (``train``, ``explorer``, ``welcome``) in
+    Streamlit's AppTest after its first run, opened with ``query`` as its URL's."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    if query:
+        at.query_params.update(query)
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, at.exception
+    return at

@@ -6,7 +6,6 @@ under CI, where a skip would hide a missing install step.
 """
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from conftest import IDLE, _free_port
+from conftest import IDLE, _free_port, _kill_group
 
 
 
@@ -42,11 +41,7 @@ def server():
             time.sleep(0.3)
         yield url
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(10)
+        _kill_group(proc)
 
 
 @pytest.fixture(scope="session")

@@ -1,27 +1,17 @@
 """The Streamlit playground, driven through Streamlit's AppTest."""
 
-import math
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-import gradplay  # noqa: E402
+from conftest import HOME, open_app_page  # noqa: E402
 
-HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
 
 
 def open_page(page: str, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.run()
-    if query:
-        at.query_params.update(query)
-    at.switch_page(f"views/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
+    return open_app_page(page, query)
 
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)

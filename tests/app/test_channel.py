@@ -17,7 +17,6 @@ from starlette.websockets import WebSocketDisconnect  # noqa: E402
 from gradplay.app.channel import BURST, PATH, Full, Registry, live_endpoint  # noqa: E402
 from gradplay.config import RunConfig  # noqa: E402
 from gradplay.live import LiveSession, Stream  # noqa: E402
-from gradplay.live.protocol import MAX_MESSAGE_BYTES  # noqa: E402
 from gradplay.viz.frames import unpack  # noqa: E402
 
 ORIGIN = {"origin": "http://testserver"}

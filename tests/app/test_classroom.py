@@ -1,26 +1,18 @@
 """Classroom mode on the train page, and the lessons on the welcome page (AppTest)."""
 
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-import gradplay  # noqa: E402
+from conftest import HOME, open_app_page  # noqa: E402
 from gradplay.config import LESSONS  # noqa: E402
 
-HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
 
 
 def open_train(query: dict) -> AppTest:
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.run()
-    at.query_params.update(query)
-    at.switch_page("views/train.py").run()
-    assert not at.exception, at.exception
-    return at
-
+    return open_app_page("train", query)
 
 def live(at: AppTest):
     """The page's live stream (its run: ``.config``, ``.read(fn)``)."""

@@ -3,27 +3,21 @@
 import html
 import math
 import re
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-import gradplay  # noqa: E402
+from conftest import open_app_page  # noqa: E402
 from gradplay.app.examples import EXAMPLES  # noqa: E402
 from gradplay.expr import fmt_number  # noqa: E402
 
-HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
 
 
 def explorer(text: str | None = None, query: dict | None = None) -> AppTest:
     """The explorer page after its first run, with ``text`` typed in if given."""
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.run()
-    if query:
-        at.query_params.update(query)
-    at.switch_page("views/explorer.py").run()
+    at = open_app_page("explorer", query)
     if text is not None:
         at.text_input(key="expr_text").set_value(text).run()
     assert not at.exception, at.exception

@@ -6,7 +6,6 @@ renderer's messages would) and read the run back with ``Stream.read``.
 """
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,24 +13,16 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-import gradplay  # noqa: E402
+from conftest import open_app_page  # noqa: E402
 from gradplay.app import settings  # noqa: E402
 
-HOME = str(Path(gradplay.__file__).parent / "app" / "Home.py")
 XOR = {"dataset": "xor", "samples": "200", "noise": "0.15", "hidden": "4",
        "activation": "tanh", "optimizer": "sgd", "lr": "1.0"}
 pytestmark = pytest.mark.timeout(120)
 
 
 def open_train(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.run()
-    if query:
-        at.query_params.update(query)
-    at.switch_page("views/train.py").run()
-    assert not at.exception, at.exception
-    return at
-
+    return open_app_page("train", query)
 
 def texts(at: AppTest) -> str:
     return " ".join(t.value for t in at.text)
