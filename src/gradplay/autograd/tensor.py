@@ -15,7 +15,7 @@ reference cycles and is freed as soon as the loss is dropped.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
