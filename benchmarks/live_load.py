@@ -79,27 +79,31 @@ def header(frame: bytes) -> dict:
     return json.loads(frame[8:8 + n])
 
 
+async def frames(ws, stats: dict):
+    """Each frame's header as it arrives, acknowledged as the renderer does."""
+    async for message in ws:
+        if isinstance(message, bytes):
+            stats["all"] += 1
+            h = header(message)
+            await ws.send(json.dumps({"type": "ack", "seq": h["seq"]}))
+            yield h
+
+
 async def learner(url: str, origin: str, seconds: float, pauses: int) -> dict:
     import websockets
     async with websockets.connect(url, origin=origin, max_size=None) as ws:
         await ws.send('{"type": "hello"}')
         await ws.send('{"type": "play"}')
-        counted, start, frames = False, time.monotonic(), 0
-        stats = {"waits": [], "all": 0}
-        async for message in ws:
-            if isinstance(message, str):
-                continue
-            stats["all"] += 1
-            h = header(message)
-            await ws.send(json.dumps({"type": "ack", "seq": h["seq"]}))
+        stats, counted, start, shown = {"waits": [], "all": 0}, False, time.monotonic(), 0
+        async for _ in frames(ws, stats):
             now = time.monotonic()
-            if not counted and now - start >= 2.0:
-                counted, start, frames = True, now, 0
+            if not counted and now - start >= 2.0:          # after 2 s of warm-up
+                counted, start, shown = True, now, 0
             elif counted:
-                frames += 1
+                shown += 1
                 if now - start >= seconds:
                     break
-        stats["fps"] = frames / (time.monotonic() - start)
+        stats["fps"] = shown / (time.monotonic() - start)
         for _ in range(pauses):
             stats["waits"].append(await pause_wait(ws, stats))
         return stats
@@ -108,23 +112,15 @@ async def learner(url: str, origin: str, seconds: float, pauses: int) -> dict:
 async def pause_wait(ws, stats: dict) -> float:
     """Play for a moment, press Pause: seconds until a frame says it is paused."""
     await ws.send('{"type": "play"}')
-    async for message in ws:
-        if isinstance(message, bytes):
-            stats["all"] += 1
-            h = header(message)
-            await ws.send(json.dumps({"type": "ack", "seq": h["seq"]}))
-            if h["meta"]["playing"]:
-                break
+    async for h in frames(ws, stats):
+        if h["meta"]["playing"]:
+            break
     await asyncio.sleep(0.3)
     t0 = time.monotonic()
     await ws.send('{"type": "pause"}')
-    async for message in ws:
-        if isinstance(message, bytes):
-            stats["all"] += 1
-            h = header(message)
-            await ws.send(json.dumps({"type": "ack", "seq": h["seq"]}))
-            if not h["meta"]["playing"]:
-                return time.monotonic() - t0
+    async for h in frames(ws, stats):
+        if not h["meta"]["playing"]:
+            return time.monotonic() - t0
     return float("inf")
 
 
