@@ -351,7 +351,7 @@ _TORCH_ACT = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu"
 
 def to_torch(model: Network):
     """A ``torch.nn.Sequential`` (float64) computing exactly ``model.predict``
-    on the input matrix ``model.check_X(X)`` (for a model built on features,
+    on the input matrix ``model.input_matrix(X)`` (for a model built on features,
     the features, not the raw points).
 
     nn.Linear stores its weight as (fan_out, fan_in), the transpose of ours.

@@ -145,7 +145,7 @@ def _check_points(model: Network, X, name: str, one: bool) -> np.ndarray:
     if not (np.abs(X) <= MAX_ABS_VALUE).all():          # NaN fails the test too
         raise TraceError(name, f"{name} must hold finite numbers within "
                                f"+-{MAX_ABS_VALUE:,.0f}, got {X.ravel()[:4].tolist()}")
-    return model.check_X(X.reshape(1, d) if one else X)
+    return model.input_matrix(X.reshape(1, d) if one else X)
 
 
 def _check_targets(model: Network, y, n: int, loss: str, name: str) -> np.ndarray:

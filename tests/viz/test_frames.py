@@ -151,7 +151,7 @@ def test_history_rows_are_the_new_ones_thinned_with_the_last_kept():
     h = run.trainer.history
     rows = history_rows(h, since_epoch=25)
     assert rows.shape == (5, 5) and list(rows[:, 0]) == [26, 27, 28, 29, 30]
-    assert rows[-1, 1] == h.loss[-1] and rows[-1, 4] == h.test_accuracy[-1]
+    assert rows[-1, 1] == h.train_loss[-1] and rows[-1, 4] == h.test_accuracy[-1]
     thin = history_rows(h, since_epoch=-1, most=7)
     assert len(thin) == 7 and thin[0, 0] == 1 and thin[-1, 0] == 30
     assert history_rows(h, since_epoch=30).shape == (0, 5)
@@ -182,7 +182,7 @@ def test_a_frame_carries_everything_and_stays_small():
     h, b = unpack(payload)
     assert (h["seq"], h["run"], h["epoch"]) == (7, "r1", 12)
     assert h["sizes"] == [2, 5, 3, 1] and h["static"] is True
-    assert h["metrics"]["train_loss"] == pytest.approx(run.trainer.history.loss[-1])
+    assert h["metrics"]["train_loss"] == pytest.approx(run.trainer.history.train_loss[-1])
     assert h["scales"]["W"] == max(np.abs(W).max() for W, _ in run.model.get_weights())
     assert b["rows"].reshape(-1, 5)[:, 0].tolist() == [11, 12]
     # weights travel as float32: what painting and an edit's prefill need

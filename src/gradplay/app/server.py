@@ -16,7 +16,7 @@ __all__ = ["HOME", "OPTIONS", "make_app", "serve"]
 
 HOME = Path(__file__).parent / "Home.py"
 # uploads capped a little above the CSV and model-file limits; no full garbage
-# collection after every script run (it cost more than the frames); no file
+# collection after every rerun of a page (it cost more than the frames); no file
 # watcher (an installed app does not change)
 OPTIONS = {"server.headless": True, "browser.gatherUsageStats": False,
            "global.developmentMode": False, "client.toolbarMode": "viewer",

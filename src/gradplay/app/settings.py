@@ -1,12 +1,12 @@
 """The trainer page's settings: the URL, the sidebar's widgets and the run's
 ``RunConfig``, kept in step in one place.
 
-* ``start(state, query)``: on a page's first script run, the link's values go
-  into the widgets' keys (``w_<field>``); what the link asked for and could
+* ``start(state, query)``: when a page opens, the link's values go into the
+  widgets' keys (``w_<field>``); what the link asked for and could
   not be used comes back as notes (``RunConfig.from_query``), never silently.
 * ``config(state)``: the widgets' values as a ``RunConfig`` (or the error).
 * ``changed(state, cfg)``: the fields the learner changed in the sidebar since
-  the last run, so a rerun applies only those on top of the live run (a
+  the page's last rerun, so a rerun applies only those on top of the live run (a
   lever pulled in the renderer meanwhile is not undone).
 * ``take_settings(state, values)``: a lever in the renderer changed settings
   (the features, the display, the speed): into the widgets, hence the URL.

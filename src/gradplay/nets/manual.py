@@ -89,7 +89,7 @@ class ManualMLP(Network):
 
     def loss_and_grads(self, X, y, loss: str = "mse"):
         F.check_loss(loss, self.output)
-        X = self.check_X(X)
+        X = self.input_matrix(X)
         Y = self.targets(y, X.shape[0])
         Zs, As = self.forward(X)
         value, delta = F.loss_and_grad_z(loss, self.output_f, Zs[-1], As[-1], Y)

@@ -78,7 +78,7 @@ class ScalarMLP(Network):
 
     def loss_and_grads(self, X, y, loss: str = "mse"):
         F.check_loss(loss, self.output)
-        X = self.check_X(np.asarray(X, dtype=np.float64))
+        X = self.input_matrix(np.asarray(X, dtype=np.float64))
         Y = self.targets(y, X.shape[0])
         rows, params = self.value_graph(X)
         out = self.loss_node(rows, Y, loss)

@@ -53,7 +53,7 @@ class TensorMLP(Network):
 
     def loss_and_grads(self, X, y, loss: str = "mse"):
         F.check_loss(loss, self.output)
-        X = self.check_X(np.asarray(X, dtype=np.float64))
+        X = self.input_matrix(np.asarray(X, dtype=np.float64))
         Y = self.targets(y, X.shape[0])
         layers = self.layers()
         out = self.logits(X, layers).loss(loss, self.output, Y)

@@ -271,9 +271,9 @@ def history_rows(history, since_epoch: int, most: int = 200,
     pick = np.arange(start, len(epochs))
     if n > most:
         pick = pick[np.unique(np.linspace(0, n - 1, most).round().astype(int))]
-    scores = (history.r2, history.test_r2) if regression else \
-        (history.accuracy, history.test_accuracy)
-    cols = (history.epochs, history.loss, history.test_loss, *scores)
+    scores = (history.train_r2, history.test_r2) if regression else \
+        (history.train_accuracy, history.test_accuracy)
+    cols = (history.epochs, history.train_loss, history.test_loss, *scores)
     return np.array([[cols[c][i] for c in range(5)] for i in pick], dtype=np.float64)
 
 

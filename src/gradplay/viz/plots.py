@@ -166,7 +166,7 @@ def plot_loss(history, ax=None, log: bool = True):
     plt = _plt()
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(history.epochs, history.loss, label="train loss", color="#2e86de")
+    ax.plot(history.epochs, history.train_loss, label="train loss", color="#2e86de")
     if not np.all(np.isnan(history.test_loss)):
         ax.plot(history.epochs, history.test_loss, label="test loss", color="#e8743b")
     if log:
@@ -174,7 +174,7 @@ def plot_loss(history, ax=None, log: bool = True):
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax2 = ax.twinx()
-    regression = len(history.r2) > 0 and not np.all(np.isnan(history.r2))
+    regression = len(history.train_r2) > 0 and not np.all(np.isnan(history.train_r2))
     score, name = (history.test_r2, "test R²") if regression else \
         (history.test_accuracy, "test accuracy")
     ax2.plot(history.epochs, score, color="#19a979", alpha=0.6, lw=1, label=name)

@@ -53,8 +53,8 @@ def csv_data(cfg):
 
 
 def live_stream(cfg) -> Stream:
-    """This page's stream: the one registered for it, or a new one (the first
-    run, or the server forgot it: a tab long closed, an expired token)."""
+    """This page's stream: the one registered for it, or a new one (the page
+    has just opened, or the server forgot it: a tab long closed, an expired token)."""
     ticket = ss.get("live_ticket")
     if ticket is not None and REGISTRY.alive(ticket.token):
         return ticket.stream
