@@ -205,3 +205,36 @@ def test_a_closed_tab_frees_its_stream_within_seconds(small_server, open_page):
     press(full, "Step")
     wait_epoch(full, "e === 1")
     assert full.locator(EPOCH).count() == 1
+
+
+def test_a_burst_of_200_connections_is_bounded_and_the_server_stays_up(server, open_page):
+    import asyncio
+    import urllib.request
+
+    import websockets
+    url = server.replace("http", "ws") + "/_gradplay/live"
+
+    async def attempt(k: int):
+        """The close code a connection without a live token gets (no frame)."""
+        origin = server if k % 2 else "http://evil.example"
+        try:
+            async with websockets.connect(f"{url}?token=guess{k}", origin=origin,
+                                          open_timeout=30) as ws:
+                await ws.recv()
+                return "a frame"
+        except websockets.ConnectionClosed as e:
+            return e.rcvd.code if e.rcvd else None
+        except websockets.InvalidStatus as e:
+            return e.response.status_code
+
+    async def burst():
+        return await asyncio.gather(*(attempt(k) for k in range(200)))
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:                # (playwright holds this thread's loop)
+        codes = pool.submit(asyncio.run, burst()).result(timeout=120)
+    assert sorted(set(codes)) == [403, 1008]           # foreign origins refused, the rest closed
+    with urllib.request.urlopen(server + "/_stcore/health", timeout=10) as r:
+        assert r.status == 200
+    page = live_page(open_page, f"{server}/train?{URL_QUERY}")   # and a learner still trains
+    press(page, "Step")
+    wait_epoch(page, "e === 1")
