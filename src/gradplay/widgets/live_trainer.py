@@ -136,6 +136,11 @@ class LiveTrainer(anywidget.AnyWidget):
             link.close()
         super().close()
 
+    def __repr__(self) -> str:
+        """What the run is (a notebook with no front end prints this)."""
+        s = self._link.session
+        return f"LiveTrainer({s.model.describe()} on {s.data!r})"
+
     # ------------------------------------------------------------------ state
     @property
     def session(self) -> LiveSession:
