@@ -34,9 +34,12 @@ from typing import Callable
 from ..live import LiveSession, Stream
 from ..live.protocol import ProtocolError, encode
 
-__all__ = ["Link", "envelope", "live_streams", "EVENTS", "JOIN_SECONDS"]
+__all__ = ["Link", "envelope", "live_streams", "EVENTS", "WINDOW", "JOIN_SECONDS"]
 
 EVENTS = ("open", "message", "close")
+WINDOW = 10                      # frames on their way over the comm, at most: widget.js
+                                 # sends one ack per 100 ms (6 frames at 60 fps), and a
+                                 # comm's round trip is slower than a WebSocket's
 MAX_VIEW_ID = 64                 # characters of a view's name, at most
 JOIN_SECONDS = 5.0               # a closing stream finishes its batch within this
 _SETTINGS = '{"type":"settings"'  # how protocol.encode starts a settings message
@@ -89,7 +92,7 @@ class Link:
             if self.closed:
                 raise RuntimeError("this LiveTrainer is closed")
             if self._stream is None:
-                self._stream = Stream(self._session, meta=self.meta)
+                self._stream = Stream(self._session, meta=self.meta, window=WINDOW)
                 self._stream.set_speed(self.speed)
                 _STREAMS.add(self._stream)
                 if self.views:
