@@ -11,11 +11,13 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import urllib.request
 
 import nbformat
+import psutil
 import pytest
 
 from conftest import _free_port, _kill_group, _wait_http, require_or_fail
@@ -65,7 +67,13 @@ def lab(tmp_path_factory):
         _wait_http(f"{base}/api/status?token={TOKEN}", proc, seconds=90)
         yield base, home / "notebooks"
     finally:
+        kernels = psutil.Process(proc.pid).children(recursive=True)
         _kill_group(proc)
+        for kernel in kernels:                      # each runs in a session of its own
+            try:
+                os.killpg(kernel.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 @pytest.fixture

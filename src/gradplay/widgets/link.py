@@ -105,6 +105,11 @@ class Link:
         stream = self._stream
         return stream.session if stream is not None else self._session
 
+    @property
+    def playing(self) -> bool:
+        stream = self._stream
+        return stream is not None and stream.playing
+
     def read(self, fn: Callable):
         """``fn(session)`` between two batches (or at once when no stream runs)."""
         stream = self._stream

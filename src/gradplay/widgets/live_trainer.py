@@ -159,8 +159,7 @@ class LiveTrainer(anywidget.AnyWidget):
 
     @property
     def playing(self) -> bool:
-        stream = self._link._stream
-        return stream is not None and stream.playing
+        return self._link.playing
 
     @property
     def speed(self) -> str:
