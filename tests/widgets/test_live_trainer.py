@@ -269,6 +269,10 @@ def test_a_rerun_cell_frees_its_stream_and_the_run_is_kept(front_end):
     assert header["meta"]["speed"] == "2"         # the speed came along
     w.step()
     assert w.epoch == 3
+    w.speed = "max"
+    assert w.speed == "max"
+    with pytest.raises(ValueError, match="speed must be one of"):
+        w.speed = 7
 
 
 @pytest.mark.timeout(60)

@@ -20,7 +20,7 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import _free_port, _kill_group, _wait_http, require_or_fail
+from conftest import EPOCH, _free_port, _kill_group, _wait_http, require_or_fail
 
 pytestmark = pytest.mark.browser
 TOKEN = "gradplay-test-token"
@@ -30,7 +30,6 @@ KERNEL_IDLE = """() => {
   const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
   const k = document.querySelector('.jp-Toolbar-kernelName');
   return s && s.dataset.status === 'idle' && k && k.textContent.trim() !== 'No Kernel'; }"""
-EPOCH = "[data-testid='gp-epoch']"
 CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"   # the notebook in view
 IMPORTS = ("from gradplay.widgets import LiveTrainer, live_streams\n"
            "SMALL = dict(dataset='moons', samples=150, hidden=(6, 4), data_seed=3)")
@@ -143,13 +142,18 @@ def wait_epoch(page, i: int, test: str) -> None:
     """Wait until cell i's widget shows an epoch e for which ``test`` holds (JS)."""
     page.wait_for_function(
         f"""i => {{ const c = document.querySelectorAll("{CELLS}")[i];
-          const t = c && c.querySelector("{EPOCH}");
+          const t = c && c.querySelector('{EPOCH}');
           const e = t ? Number(t.textContent) : NaN; return {test}; }}""",
         arg=i, timeout=60_000)
 
 
 def press(page, i: int, name: str) -> None:
-    cell(page, i).locator(".jp-OutputArea").get_by_role("button", name=name, exact=True).click()
+    """Press a button of cell i's widget; wait for the stream's answer, the
+    frame that says it is (not) playing."""
+    out = cell(page, i).locator(".jp-OutputArea")
+    out.get_by_role("button", name=name, exact=True).click()
+    playing = "true" if name == "Play" else "false"
+    out.locator(f".gp-live[data-playing='{playing}']").wait_for(timeout=30_000)
 
 
 def kernel_says(page, i: int) -> dict:
@@ -202,7 +206,7 @@ def test_three_widgets_keep_their_own_runs_and_a_rerun_cell_frees_its_stream(not
     wait_epoch(page, 1, "e === 0")
     assert kernel_says(page, 4)["live"] == 3       # the old a's stream was freed
     run(page, 5)                                    # c.close(): its view goes too
-    page.wait_for_function(f"() => document.querySelectorAll(\"{EPOCH}\").length === 2",
+    page.wait_for_function(f"() => document.querySelectorAll('{EPOCH}').length === 2",
                            timeout=30_000)
     said = kernel_says(page, 4)
     assert said["live"] == 2 and said["c"] == 1 and said["b"] >= 10

@@ -26,7 +26,6 @@ freed even while its run plays.
 
 from __future__ import annotations
 
-import json
 import threading
 import weakref
 from typing import Callable
@@ -42,7 +41,6 @@ WINDOW = 10                      # frames on their way over the comm, at most: w
                                  # comm's round trip is slower than a WebSocket's
 MAX_VIEW_ID = 64                 # characters of a view's name, at most
 JOIN_SECONDS = 5.0               # a closing stream finishes its batch within this
-_SETTINGS = '{"type":"settings"'  # how protocol.encode starts a settings message
 _STREAMS: "weakref.WeakSet[Stream]" = weakref.WeakSet()   # every stream a link opened
 
 
@@ -80,7 +78,7 @@ class Link:
         self._session = session          # the run while no stream is open
         self._stream: Stream | None = None
         self._lock = threading.Lock()
-        self.speed, self.meta = speed, dict(meta or {})
+        self._speed, self.meta = speed, dict(meta or {})   # for the next stream
         self.views: set[str] = set()
         self.closed = False
 
@@ -93,7 +91,7 @@ class Link:
                 raise RuntimeError("this LiveTrainer is closed")
             if self._stream is None:
                 self._stream = Stream(self._session, meta=self.meta, window=WINDOW)
-                self._stream.set_speed(self.speed)
+                self._stream.set_speed(self._speed)
                 _STREAMS.add(self._stream)
                 if self.views:
                     self._stream.attach(self.send)
@@ -104,6 +102,20 @@ class Link:
         """The run now (a reset or a new architecture replaces it)."""
         stream = self._stream
         return stream.session if stream is not None else self._session
+
+    @property
+    def speed(self) -> str:
+        """Epochs per frame, as the protocol writes it ("5", "max")."""
+        stream = self._stream
+        return str(stream.speed) if stream is not None else self._speed
+
+    def set_speed(self, text: str) -> None:
+        """A checked speed ("5", "max"): now, or for the next stream."""
+        self._speed = text
+        stream = self._stream
+        if stream is not None:
+            stream.set_speed(text)
+            stream.read(lambda s: None)          # taken by the worker
 
     @property
     def playing(self) -> bool:
@@ -122,7 +134,7 @@ class Link:
         if stream is not None:
             stream.close()
             stream.join(JOIN_SECONDS)
-            self._session = stream.session
+            self._session, self._speed = stream.session, str(stream.speed)
 
     def close(self) -> None:
         """The widget is closed: end the stream for good."""
@@ -132,10 +144,7 @@ class Link:
 
     # ------------------------------------------------------------------ the comm
     def send(self, data) -> None:
-        """To every view (the stream's ``send``: called from its worker thread).
-        A settings message's speed is kept for the next stream."""
-        if isinstance(data, str) and data.startswith(_SETTINGS):
-            self.speed = json.loads(data)["values"].get("speed", self.speed)
+        """To every view (the stream's ``send``: called from its worker thread)."""
         self._deliver(data)
 
     def receive(self, content) -> None:

@@ -21,6 +21,7 @@ With no front end (a notebook run headless) nothing paces the stream:
 
 from __future__ import annotations
 
+import time
 import weakref
 
 import anywidget
@@ -35,6 +36,7 @@ from .link import Link
 __all__ = ["LiveTrainer", "HEIGHT"]
 
 HEIGHT = 500          # pixels: the renderer's height, as on the web page
+STEP_POLL = 0.005     # seconds between two looks at a Step under way
 
 
 def _sender(widget: "LiveTrainer"):
@@ -99,8 +101,16 @@ class LiveTrainer(anywidget.AnyWidget):
         self._do("pause")
 
     def step(self) -> None:
-        """Train one epoch (to the end of the one under way), then pause."""
+        """Train to the end of the epoch under way (a whole one if none is),
+        then pause. The stream trains it in slices, so the widget's Pause
+        still answers; this returns when it is done, or when Pause or Play
+        in the widget has taken over."""
+        stream = self._link.stream
+        goal = stream.read(lambda s: s.epoch) + 1
         self._do("step")
+        while stream.playing and stream.session.epoch < goal:
+            time.sleep(STEP_POLL)
+        stream.read(lambda s: None)             # the worker has ended its turn: paused
 
     def reset(self) -> None:
         """New weights from the seed, epoch 0 (the data stay)."""
@@ -168,5 +178,4 @@ class LiveTrainer(anywidget.AnyWidget):
 
     @speed.setter
     def speed(self, value) -> None:
-        self._link.speed = _speed_text(value)
-        self._link.stream.set_speed(self._link.speed)
+        self._link.set_speed(_speed_text(value))
