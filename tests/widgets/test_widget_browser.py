@@ -167,7 +167,8 @@ def kernel_says(page, i: int) -> dict:
 @pytest.mark.timeout(240)
 def test_play_climbs_and_pause_stops_in_jupyterlab(notebook):
     page = notebook("play", [f"{IMPORTS}\nw = LiveTrainer(**SMALL)\nw",
-                             "print(f'playing {w.playing} epoch {w.epoch}')"])
+                             "print(f'playing {w.playing} epoch {w.epoch} "
+                             "discretize {w.config.discretize}')"])
     run(page, 0)
     wait_epoch(page, 0, "e === 0")
     for hook in ("gp-boundary", "gp-network"):
@@ -181,6 +182,9 @@ def test_play_climbs_and_pause_stops_in_jupyterlab(notebook):
     page.wait_for_timeout(1000)
     assert shown_epoch(page, 0) == said["epoch"]    # and it stays there
     assert kernel_says(page, 1)["epoch"] == said["epoch"]
+    assert said["discretize"] is False              # a lever in the widget reaches the run
+    cell(page, 0).locator("[data-testid='gp-discretize']").check()
+    assert any(kernel_says(page, 1)["discretize"] for _ in range(20))
 
 
 @pytest.mark.timeout(300)
