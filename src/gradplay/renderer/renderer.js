@@ -127,7 +127,9 @@ export function createRenderer(host, options = {}) {
   /** Escape: the neuron's graph, then the pull, then the picked example. */
   function onKey(ev) {
     const f = state.frame;
-    if (ev.key !== "Escape" || !f) return;
+    // in a notebook several renderers share the page and Escape also leaves a cell's
+    // editor: only the renderer under the pointer or holding the focus lets go
+    if (ev.key !== "Escape" || !f || !(root.matches(":hover") || root.contains(document.activeElement))) return;
     if (f.neuron) send({ type: "neuron", layer: -1, unit: 0 });
     else if (f.pull) send({ type: "select", layer: -1, i: 0, j: 0 });
     else if (f.sample) send({ type: "pick", index: -1 });
