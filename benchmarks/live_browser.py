@@ -11,16 +11,19 @@ headless Chromium at 1280x720, presses the renderer's Play and, for
 * the server's CPU milliseconds per frame shown: the CPU time of the whole
   server process group over the window, divided by the frames of all pages.
 
-Then the same with four pages at once; the page at "max speed" against
+Then the same with an example picked (its numbers on the network and in the
+panel, a step of its backward pass shown, every frame); four pages at once;
+the page at "max speed" against
 ``fit``'s epochs per second for the same config in this process (one
 thread, timed before and after the page: the machine is shared); and how
 long Pause and Step take to be answered at the largest settings (scalar
 engine, 6x32, 2,000 points, batch 8): from the click, in the page, to the
-frame that shows it (p50 and p95 of ``--presses`` presses).
+frame that shows it (p50 and p95 of ``--presses`` presses); and the same for
+the step-through's Next step (the click to the new step's text).
 
 Targets (issue 20): 1 page >= 55 fps, 0 blank; 4 pages >= 30 fps each; max
 speed >= 30 fps shown at >= 0.9x fit; server CPU <= 2 ms a frame; Pause and
-Step answered in < 100 ms. The server's process group is killed in every case.
+Step answered in < 100 ms; with an example picked >= 55 fps, Next step < 100 ms. The server's process group is killed in every case.
 
     python benchmarks/live_browser.py [--seconds 20] [--matrix] [--presses 10]
 """
@@ -165,6 +168,37 @@ def measure(pages, proc, seconds: float) -> dict:
             "cpu_share": (c1 - c0) / dt}
 
 
+# Clicks Next step and resolves with the milliseconds until the step's text changes.
+NEXT = """() => new Promise(done => {
+  const text = document.querySelector('[data-testid="gp-backprop-step"]'), before = text.textContent;
+  const t0 = performance.now();
+  const seen = new MutationObserver(() => { if (text.textContent !== before) { seen.disconnect(); done(performance.now() - t0); } });
+  seen.observe(text, {childList: true, characterData: true, subtree: true});
+  [...document.querySelectorAll('.gp-sample button')].find(b => b.textContent === 'Next step').click();
+})"""
+
+
+def pick_an_example(page) -> None:
+    """Click the boundary until a training point is picked, and show a step."""
+    box = page.locator('[data-testid="gp-boundary"] canvas').bounding_box()
+    for fx, fy in ((0.5, 0.5), (0.35, 0.4), (0.65, 0.6), (0.3, 0.7), (0.7, 0.3)):
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        page.wait_for_timeout(300)
+        if page.locator('[data-testid="gp-sample"]').is_visible():
+            break
+    page.get_by_role("button", name="Next step").click()
+    page.wait_for_timeout(200)
+
+
+def next_step_times(page, presses: int) -> list:
+    """Milliseconds from a Next step click to the new step's text (paused)."""
+    times = []
+    for _ in range(presses):
+        times.append(page.evaluate(NEXT))
+        page.wait_for_timeout(100)
+    return times
+
+
 def fit_epochs_per_second(query: dict, seconds: float = 3.0) -> float:
     """Epochs per second of the same run trained by ``Trainer.run`` in this process."""
     from gradplay.config import RunConfig, build_run
@@ -246,6 +280,9 @@ def main() -> int:
                 print("|---|---|---|---|---|")
                 page = open_page(browser, base)
                 report("1 page, default settings", measure([page], proc, args.seconds))
+                pick_an_example(page)
+                report("1 page, an example picked", measure([page], proc, args.seconds))
+                steps = next_step_times(page, args.presses)
                 page.close()
                 pages = [open_page(browser, base) for _ in range(4)]
                 report("4 pages at once", measure(pages, proc, args.seconds))
@@ -255,6 +292,7 @@ def main() -> int:
                     if args.matrix else [("tensor", 0)]
                 max_speed(browser, base, proc, min(args.seconds, 10), combos)
                 times = answers(browser, base, args.presses)
+                times["Next step (paused, default settings)"] = steps
                 print("\nanswered at scalar 6x32, 2,000 points, batch 8 (ms from the click to "
                       "the frame): " + "; ".join(
                           f"{k} p50 {statistics.median(v):.0f} p95 {p95(v):.0f} max {max(v):.0f}"
