@@ -71,12 +71,13 @@ PROBE = """() => {
   requestAnimationFrame(tick);
 }"""
 # Clicks a renderer button and resolves with the milliseconds until the page
-# shows the answer: Pause -> data-playing false; Step -> the epoch text changes.
+# shows the answer: Pause -> data-playing false; Step -> a step under way (a
+# long epoch is trained in slices, with frames as it goes) or the epoch moved on.
 ANSWER = """name => new Promise(done => {
   const root = document.querySelector('.gp-live'), epoch = document.querySelector('[data-testid="gp-epoch"]');
   const before = epoch.textContent, t0 = performance.now();
   const answered = () => name === 'Pause' ? root.getAttribute('data-playing') === 'false'
-                                          : epoch.textContent !== before;
+    : epoch.textContent !== before || root.getAttribute('data-stepping') === 'true';
   const seen = new MutationObserver(() => { if (answered()) { seen.disconnect(); done(performance.now() - t0); } });
   seen.observe(root, {attributes: true, subtree: true, childList: true, characterData: true});
   [...root.querySelectorAll('button')].find(b => b.textContent.trim() === name).click();

@@ -244,6 +244,7 @@ export function createRenderer(host, options = {}) {
     root.setAttribute("data-run", h.run);
     root.setAttribute("data-seq", String(h.seq));
     root.setAttribute("data-playing", String(!!h.meta.playing));
+    root.setAttribute("data-stepping", String(!!h.meta.stepping));
     send({ type: "ack", seq: h.seq });
     if (state.queue.length) state.raf = requestAnimationFrame(showNext);
   }
