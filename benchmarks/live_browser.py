@@ -71,16 +71,20 @@ PROBE = """() => {
   requestAnimationFrame(tick);
 }"""
 # Clicks a renderer button and resolves with the milliseconds until the page
-# shows the answer: Pause -> data-playing false; Step -> a step under way (a
-# long epoch is trained in slices, with frames as it goes) or the epoch moved on.
+# shows the stream's answer: Pause -> the stream says it heard it (at once;
+# training stops after the batch under way, and the frame that says so
+# follows) or that frame; Step -> a step under way (a long epoch is trained in
+# slices, with frames as it goes) or the epoch moved on.
 ANSWER = """name => new Promise(done => {
   const root = document.querySelector('.gp-live'), epoch = document.querySelector('[data-testid="gp-epoch"]');
   const before = epoch.textContent, t0 = performance.now();
-  const answered = () => name === 'Pause' ? root.getAttribute('data-playing') === 'false'
+  const answered = () => name === 'Pause'
+    ? root.getAttribute('data-heard') === 'pause' || root.getAttribute('data-playing') === 'false'
     : epoch.textContent !== before || root.getAttribute('data-stepping') === 'true';
   const seen = new MutationObserver(() => { if (answered()) { seen.disconnect(); done(performance.now() - t0); } });
   seen.observe(root, {attributes: true, subtree: true, childList: true, characterData: true});
   [...root.querySelectorAll('button')].find(b => b.textContent.trim() === name).click();
+  if (answered()) { seen.disconnect(); done(performance.now() - t0); }
 })"""
 
 
@@ -231,7 +235,8 @@ def answers(browser, base: str, presses: int) -> dict:
 
 
 def p95(values) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+    return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 \
+        else values[0]
 
 
 def report(name: str, r: dict) -> None:

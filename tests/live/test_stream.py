@@ -84,12 +84,23 @@ def test_play_streams_one_epoch_a_frame_and_pause_stops_it(stream):
     r.wait(lambda r: r.last()["epoch"] >= 30)
     epochs = [f["epoch"] for f in r.frames if f["meta"]["playing"]]
     assert all(b - a <= 1 for a, b in zip(epochs, epochs[1:]))     # one epoch a frame
-    assert all(f["since"] >= 0 for f in r.frames[1:])             # only new history rows
+    assert not any(f.get("static") for f in r.frames[1:])          # the points once
+    assert all(f["since"] == f0["epoch"] for f0, f in zip(r.frames, r.frames[1:])
+               if f0["epoch"] > 0)                              # then only new history rows
     send(stream, type="pause")
     r.wait(lambda r: r.last()["meta"]["playing"] is False)
     paused, count = r.last()["epoch"], len(r.frames)
     time.sleep(0.3)
     assert len(r.frames) == count and stream.read(lambda s: s.epoch) == paused
+
+
+def test_a_pause_is_answered_at_once_and_its_frame_follows(stream):
+    r = Renderer(stream)
+    send(stream, type="play")
+    r.wait(lambda r: r.last()["meta"].get("playing"))
+    send(stream, type="pause")
+    assert {"type": "state", "playing": False, "speed": "1"} in r.texts   # before any frame
+    r.wait(lambda r: r.last()["meta"]["playing"] is False)
 
 
 def test_frames_in_flight_never_exceed_the_window(stream):

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from ..live.protocol import MAX_MESSAGE_BYTES, encode
 from ..live.stream import Stream
 
-__all__ = ["PATH", "Registry", "REGISTRY", "Ticket", "Full", "live_endpoint", "same_origin",
+__all__ = ["PATH", "WINDOW", "Registry", "REGISTRY", "Ticket", "Full", "live_endpoint", "same_origin",
            "MAX_STREAMS", "GRACE_SECONDS", "CONNECT_SECONDS", "RATE", "BURST"]
 
 PATH = "/_gradplay/live"
@@ -47,6 +47,10 @@ CONNECT_SECONDS = 30.0    # a registered stream nobody connects to is freed afte
 RATE, BURST = 200.0, 400  # messages a second from one renderer (it acks at most 60)
 POLICY_VIOLATION = 1008
 MAX_QUEUED = 64           # messages waiting to go out to one renderer, at most
+# frames on their way to one renderer: the page's renderer acknowledges about
+# every other frame (streamlit.js, ackMs), each acknowledgement costing the
+# server's event loop as much as a frame's sending
+WINDOW = 4
 
 
 class Full(RuntimeError):

@@ -74,7 +74,7 @@ MESSAGES: dict[str, Message] = {m.name: m for m in (
     Message("update", IN, {}, "one SGD step on the picked example alone"),
     # stream -> renderer
     Message("state", OUT, {"playing": Flag(), "speed": OneOf(*map(str, SPEEDS))},
-            "whether training runs, and at what speed"),
+            "a Pause heard: shown at once, before the batch under way ends (its frame follows)"),
     Message("settings", OUT, {"values": None},
             "settings a lever changed (features, display): the host writes its URL"),
     Message("notice", OUT, {"text": None}, "a sentence for the learner"),

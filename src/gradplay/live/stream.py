@@ -47,6 +47,7 @@ FPS = 60                 # frames a second, at most (TF Playground paints every 
 MAX_FPS = 30             # at "max" speed: the rest of the time trains
 WINDOW = 2               # frames sent and not yet drawn, at most
 STALL_SECONDS = 2.0      # a renderer silent this long while frames wait no longer paces
+YIELD_SECONDS = 0.005    # training lets the event loop run at least this often
 CALL_SECONDS = 30.0      # read() and apply() give up after this long
 log = logging.getLogger(__name__)
 TURN = threading.Lock()  # held while a stream trains, draws or runs a read (see the docstring)
@@ -70,6 +71,7 @@ class Stream:
         self._sent_run, self._sent_epoch = None, -1   # what the renderer has: statics, history
         self._dirty = True                  # a frame is owed (a change while paused)
         self._next_frame = 0.0
+        self._yielded = 0.0                 # when training last let the event loop run
         self.focus = Focus()                # the picked example and the selected weight
         self.frames = 0                     # frames sent (for benchmarks)
         self._thread = threading.Thread(target=self._loop, daemon=True,
@@ -112,8 +114,11 @@ class Stream:
             self._acked = min(payload["seq"], self._seq)
             self._acked_at = time.monotonic()
             self._wake.set()
-        else:
-            self._post(name, payload)
+            return
+        if name == "pause" and self._playing:
+            # the renderer shows it at once; training stops after the batch under way
+            self._emit(encode("state", playing=False, speed=str(self._speed)))
+        self._post(name, payload)
 
     def play(self) -> None:
         self._post("play", {})
@@ -183,9 +188,13 @@ class Stream:
         self._drain()
         if self._closed:
             return
+        can_send = self._send is not None and self._in_flight() < self.window
         if self._playing:
+            if self._dirty and can_send:    # a change shows at once (Play, a Step under way)
+                with TURN:
+                    self._frame()
             self._play()
-        elif self._dirty and self._send is not None and self._in_flight() < self.window:
+        elif self._dirty and can_send:
             with TURN:
                 self._frame()               # a change while paused (paced like the rest)
         else:
@@ -233,11 +242,16 @@ class Stream:
                 self._frame()
 
     def _between_batches(self) -> bool:
-        """Asked after every mini-batch: go on unless a message waits. The
-        sleep(0) lets the event loop's thread take the GIL (send a frame,
-        hear an acknowledgement): a pure-Python batch of the scalar engine
-        would keep it for the interpreter's whole switch interval."""
-        time.sleep(0)
+        """Asked after every mini-batch: go on unless a message waits. At
+        most every ``YIELD_SECONDS`` of training it also lets the event loop's
+        thread take the GIL (send a frame, hear an acknowledgement): a
+        pure-Python batch of the scalar engine would keep it for the
+        interpreter's whole switch interval, and yielding after every small
+        NumPy batch would cost a third of max speed."""
+        now = time.monotonic()
+        if now - self._yielded >= YIELD_SECONDS:
+            time.sleep(0)
+            self._yielded = now
         return self._inbox.empty()
 
     def _in_flight(self) -> int:

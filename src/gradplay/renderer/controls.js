@@ -42,6 +42,8 @@ export function createControls(parent, { send, hidden }) {
 
   return {
     bar,
+    /** Show Play or Pause now (the stream heard a Pause before its frame comes). */
+    show,
     /** Follow the stream's state when it changes (a frame's meta). */
     sync(meta) {
       if (meta.playing !== seen.playing) show(meta.playing);

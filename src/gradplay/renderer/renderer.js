@@ -6,14 +6,17 @@
 // run's own buttons (controls.js). Every number arrives in a frame; here they
 // only become colours, lengths and text.
 //
-//   const r = createRenderer(element, { send, height, onSettings, explorerURL });
+//   const r = createRenderer(element, { send, height, onSettings, explorerURL, ackMs });
 //   r.receive(message);     // a frame (bytes) or a JSON text from the stream
 //
 // The transport is the host's: `send(object)` delivers a message of
 // gradplay.live.protocol to the stream (a WebSocket, channel.js; a widget's
 // comm). Frames are painted one per animation frame, in order, and each one
-// is acknowledged once painted; the stream never has more than a couple on
-// their way, so nothing piles up. `onSettings(values)` hears the settings a
+// is acknowledged once painted; the stream never has more than a few on
+// their way, so nothing piles up. An acknowledgement is cumulative ("drawn up
+// to seq"): with `ackMs` the renderer sends the latest at most that often
+// (each message costs the host's server some CPU; the stream then lets more
+// frames be on their way). `onSettings(values)` hears the settings a
 // lever changed (the input features, the display options, the speed), for a
 // host that keeps them elsewhere (Streamlit's sidebar and URL).
 //
@@ -35,9 +38,24 @@ import { createNeuronGraph } from "./neuron.js";
 
 const MAX_QUEUE = 3;          // frames waiting to be painted; older ones are taken, not shown
 
+/** ack(msg) for acknowledgements: the first at once, then the latest at most
+ * once per `ms` (all of them at once when `ms` is 0). */
+function thinned(send, ms) {
+  let latest = null, timer = 0;
+  const flush = () => {
+    timer = latest === null ? 0 : setTimeout(flush, ms);
+    if (latest !== null) { send(latest); latest = null; }
+  };
+  return {
+    ack(msg) { if (!ms) { send(msg); return; } latest = msg; if (!timer) flush(); },
+    stop() { clearTimeout(timer); latest = null; },
+  };
+}
+
 export function createRenderer(host, options = {}) {
-  const opts = { height: 500, send: () => false, onSettings: () => {}, ...options };
+  const opts = { height: 500, send: () => false, onSettings: () => {}, ackMs: 0, ...options };
   const send = (msg) => opts.send(msg);
+  const acks = thinned(send, opts.ackMs);
   const root = el("div", "gp-live", host);
   root.style.height = opts.height + "px";
   const state = { frame: null, statics: null, focus: null, view: null, queue: [], raf: 0, seq: 0 };
@@ -245,7 +263,8 @@ export function createRenderer(host, options = {}) {
     root.setAttribute("data-seq", String(h.seq));
     root.setAttribute("data-playing", String(!!h.meta.playing));
     root.setAttribute("data-stepping", String(!!h.meta.stepping));
-    send({ type: "ack", seq: h.seq });
+    if (!h.meta.playing) root.removeAttribute("data-heard");      // the paused frame: done
+    acks.ack({ type: "ack", seq: h.seq });
     if (state.queue.length) state.raf = requestAnimationFrame(showNext);
   }
 
@@ -260,6 +279,10 @@ export function createRenderer(host, options = {}) {
     if (typeof data === "string") {
       const msg = JSON.parse(data);
       if (msg.type === "settings") opts.onSettings(msg.values);
+      else if (msg.type === "state") {           // a Pause heard; its frame follows the batch
+        controls.show(msg.playing);
+        root.setAttribute("data-heard", "pause");
+      }
       else if (msg.type === "error") say(msg.message);
       else if (msg.type === "notice") say(msg.text);
       return;
@@ -272,7 +295,7 @@ export function createRenderer(host, options = {}) {
   return {
     receive, root, say,
     destroy() {
-      cancelAnimationFrame(state.raf); clearTimeout(messageTimer);
+      cancelAnimationFrame(state.raf); clearTimeout(messageTimer); acks.stop();
       document.removeEventListener("keydown", onKey); root.remove();
     },
   };

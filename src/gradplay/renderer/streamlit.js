@@ -24,6 +24,7 @@ export default function (component) {
     live.renderer = createRenderer(parentElement, {
       height: data.height || 500,
       explorerURL: "explorer",                       // the playground's own page, beside /train
+      ackMs: 30,                                     // about every other frame (app.channel.WINDOW)
       send: (msg) => live.channel && live.channel.send(msg),
       onSettings: (values) => setTriggerValue("settings", values),
     });

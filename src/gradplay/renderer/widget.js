@@ -15,9 +15,8 @@
 //
 // The renderer's messages are passed on as the JSON text they are, so Python
 // checks exactly what the browser sent (gradplay.live.protocol). One thing is
-// thinned: the renderer acknowledges every frame it paints, and an ack is
-// cumulative ("drawn up to seq"), so this binding sends the latest at most
-// once per ACK_MS. Each comm message costs the kernel about 1 ms of CPU
+// thinned: acknowledgements, the latest at most once per ACK_MS (the
+// renderer's ackMs). Each comm message costs the kernel about 1 ms of CPU
 // (measured: ipykernel routes it and publishes a busy and an idle status for
 // it), some 40% of what training and drawing one frame cost; the stream lets
 // more frames be on their way over a comm to make up for the sparser acks
@@ -41,30 +40,13 @@ function bytesOf(buffer) {
     : new Uint8Array(buffer);
 }
 
-/** send(msg) for acks: the first at once, then at most one per ACK_MS, the latest. */
-function thinnedAcks(sendNow) {
-  let latest = null, timer = 0;
-  const flush = () => {
-    timer = latest === null ? 0 : setTimeout(flush, ACK_MS);
-    if (latest !== null) { sendNow(latest); latest = null; }
-  };
-  return {
-    ack(msg) { latest = msg; if (!timer) flush(); },
-    stop() { clearTimeout(timer); latest = null; },
-  };
-}
-
 function render({ model, el }) {
   const view = newViewId();
   const post = (content) => {
     try { model.send({ view, ...content }); } catch (e) { /* the widget was closed */ }
   };
   const say = (msg) => post({ event: "message", text: JSON.stringify(msg) });
-  const acks = thinnedAcks(say);
-  const renderer = createRenderer(el, {
-    height: model.get("height") || 500,
-    send: (msg) => (msg.type === "ack" ? acks.ack(msg) : say(msg)),
-  });
+  const renderer = createRenderer(el, { height: model.get("height") || 500, send: say, ackMs: ACK_MS });
   const hear = (msg, buffers) => {
     if (buffers && buffers.length) renderer.receive(bytesOf(buffers[0]));
     else if (msg && typeof msg.text === "string") renderer.receive(msg.text);
@@ -73,7 +55,6 @@ function render({ model, el }) {
   post({ event: "open" });
   return () => {
     model.off("msg:custom", hear);
-    acks.stop();
     post({ event: "close" });
     renderer.destroy();
   };

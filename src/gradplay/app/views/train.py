@@ -13,7 +13,7 @@ reproduces the run.
 import streamlit as st
 
 from gradplay.app import settings, sidebar
-from gradplay.app.channel import REGISTRY, Full
+from gradplay.app.channel import REGISTRY, WINDOW, Full
 from gradplay.app.components import live_trainer
 from gradplay.check import compare_engines
 from gradplay.classroom import HIDEABLE, UI_CONTROLS, student_link
@@ -59,7 +59,7 @@ def live_stream(cfg) -> Stream:
     if ticket is not None and REGISTRY.alive(ticket.token):
         return ticket.stream
     session = ticket.stream.session if ticket is not None else LiveSession(cfg, data_for(cfg))
-    stream = Stream(session, meta={"hide": list(ss.hide)})
+    stream = Stream(session, meta={"hide": list(ss.hide)}, window=WINDOW)
     stream.set_speed(ss.w_speed)
     ss.live_ticket = REGISTRY.register(stream)
     return stream
