@@ -25,6 +25,7 @@ The channel is a door, so it is locked:
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import threading
@@ -40,6 +41,7 @@ __all__ = ["PATH", "WINDOW", "Registry", "REGISTRY", "Ticket", "Full", "live_end
            "MAX_STREAMS", "GRACE_SECONDS", "CONNECT_SECONDS", "RATE", "BURST"]
 
 PATH = "/_gradplay/live"
+log = logging.getLogger(__name__)
 # live streams per server process (each a thread); GRADPLAY_MAX_STREAMS sets another bound
 MAX_STREAMS = int(os.environ.get("GRADPLAY_MAX_STREAMS", "48"))
 GRACE_SECONDS = 5.0       # a dropped connection may come back this long (a network blip)
@@ -243,4 +245,8 @@ async def _listen(ws, stream: Stream, send) -> None:
             send(encode("error", message=f"a message may have at most {MAX_MESSAGE_BYTES} "
                                          f"bytes, got {len(raw)}"))
             continue
-        stream.receive(raw)
+        try:
+            stream.receive(raw)
+        except Exception:                              # a bug must not drop the learner
+            log.exception("live channel")
+            send(encode("error", message="the server could not take that message"))
