@@ -1,13 +1,14 @@
 """A class on one machine: N headless learners on the live channel.
 
-A learner here is a WebSocket client that does what the renderer does: it
-says hello, presses Play, and acknowledges every frame as it arrives (the
-renderer acknowledges once it has painted, at most 60 times a second). The
+A learner here is a WebSocket client that does what the page's renderer
+does: it says hello, presses Play, and acknowledges the frames it has
+(the latest at most every ``ACK_MS``, as ``renderer/streamlit.js`` does). The
 server is the live channel itself -- ``gradplay.app.channel.live_endpoint``
-with its registry, its ``Stream`` per learner and its frames -- in a process
-of its own on 127.0.0.1, serving N streams registered at start (a page
-registers its learner's stream the same way; Streamlit's pages play no part
-once a stream runs). Bounded in count (--learners <= 64) and time.
+with its registry, its ``Stream`` per learner (with the page's window,
+``app.channel.WINDOW``) and its frames -- in a process of its own on
+127.0.0.1, serving N streams registered at start (a page registers its
+learner's stream the same way; Streamlit's pages play no part once a stream
+runs). Bounded in count (--learners <= 64) and time.
 
 It prints one line::
 
@@ -43,6 +44,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 MOST_LEARNERS = 64
+ACK_MS = 30              # the page's renderer (streamlit.js: ackMs)
 
 
 def free_port() -> int:
@@ -58,12 +60,12 @@ def serve(port: int, learners: int) -> None:
     from starlette.applications import Starlette
     from starlette.routing import WebSocketRoute
 
-    from gradplay.app.channel import PATH, Registry, live_endpoint
+    from gradplay.app.channel import PATH, WINDOW, Registry, live_endpoint
     from gradplay.config import RunConfig
     from gradplay.live import LiveSession, Stream
 
     registry = Registry(max_streams=learners)
-    tickets = [registry.register(Stream(LiveSession(RunConfig(data_seed=k))))
+    tickets = [registry.register(Stream(LiveSession(RunConfig(data_seed=k)), window=WINDOW))
                for k in range(learners)]
     app = Starlette(routes=[WebSocketRoute(PATH, lambda ws: live_endpoint(ws, registry))])
     print(json.dumps([t.token for t in tickets]), flush=True)
@@ -80,12 +82,17 @@ def header(frame: bytes) -> dict:
 
 
 async def frames(ws, stats: dict):
-    """Each frame's header as it arrives, acknowledged as the renderer does."""
+    """Each frame's header as it arrives, acknowledged as the renderer does:
+    at once, then the latest at most every ACK_MS (a frame that says the
+    run is paused at once: nothing follows it)."""
     async for message in ws:
         if isinstance(message, bytes):
             stats["all"] += 1
             h = header(message)
-            await ws.send(json.dumps({"type": "ack", "seq": h["seq"]}))
+            now = time.monotonic()
+            if now - stats.get("acked", 0.0) >= ACK_MS / 1000 or not h["meta"]["playing"]:
+                await ws.send(json.dumps({"type": "ack", "seq": h["seq"]}))
+                stats["acked"] = now
             yield h
 
 
