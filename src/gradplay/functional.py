@@ -254,9 +254,17 @@ def _ce_value(z, a, Y):
     return (logsumexp(z) - row_sum(z * Y)).mean()
 
 
-def _cross_entropy_grad_z(output, z, a, Y):
-    # The famous simplification dL/dz = (a - y) / n. It holds *only* for
-    # sigmoid + binary cross-entropy and softmax + cross-entropy (Loss.needs).
+def _bce_grad_z(output, z, a, Y):
+    # The famous simplification dL/dz = a - y, per entry: it holds *only* for
+    # sigmoid + binary cross-entropy (Loss.needs). The value is a mean over the
+    # n k entries (k sigmoid units), hence / (n k).
+    n, k = Y.shape
+    return (a - Y) * (1.0 / (n * k))
+
+
+def _ce_grad_z(output, z, a, Y):
+    # The same simplification for softmax + cross-entropy: dL/dz = (a - y) / n,
+    # the value being a mean over the n rows (each row's loss sums its k units).
     return (a - Y) * (1.0 / Y.shape[0])
 
 
@@ -275,8 +283,8 @@ class Loss:
 
 LOSSES: dict[str, Loss] = {l.name: l for l in (
     Loss("mse", _mse_value, _mse_grad_z, None),
-    Loss("bce", _bce_value, _cross_entropy_grad_z, "sigmoid"),
-    Loss("ce", _ce_value, _cross_entropy_grad_z, "softmax"),
+    Loss("bce", _bce_value, _bce_grad_z, "sigmoid"),
+    Loss("ce", _ce_value, _ce_grad_z, "softmax"),
 )}
 
 

@@ -124,8 +124,8 @@ def _check_loss(model: Network, loss) -> None:
     except ValueError as e:
         raise TraceError("loss", str(e)) from None
     if loss == "bce" and model.sizes[-1] != 1:
-        # head_for gives BCE one sigmoid unit; with k of them functional's dL/dz
-        # is (a - y) / n while its value is a mean over n k entries
+        # head_for gives BCE one sigmoid unit, and the walk's text is written
+        # for one (its loss line names a[L,0])
         raise TraceError("loss", f"loss 'bce' is traced on one sigmoid output unit, "
                                  f"this network has {model.sizes[-1]}")
 

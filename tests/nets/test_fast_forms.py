@@ -242,3 +242,20 @@ def test_the_pictures_float32_forward_pass_is_the_textbook_one(activation, outpu
     for a, b in zip(exact[1:], fast[1:]):
         assert b.dtype == np.float32 and b.shape == a.shape
         np.testing.assert_allclose(b, a, rtol=2e-5, atol=2e-6)
+
+
+def test_bce_on_several_sigmoid_units_has_the_gradient_of_its_value():
+    """BCE's value is a mean over every entry (n samples x k sigmoid units): its
+    dL/dz = (a - y) / (n k), checked by finite differences (it was / n once)."""
+    rng = np.random.default_rng(1)
+    z, Y = rng.normal(size=(5, 3)), rng.integers(0, 2, size=(5, 3)).astype(float)
+    loss, out = F.LOSSES["bce"], F.OUTPUTS["sigmoid"]
+    grad = loss.grad_z(out, z, out.forward(z), Y)
+    h, numeric = 1e-6, np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        up, down = z.copy(), z.copy()
+        up[idx] += h
+        down[idx] -= h
+        numeric[idx] = (loss.value(up, out.forward(up), Y) -
+                        loss.value(down, out.forward(down), Y)) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-10)

@@ -210,7 +210,8 @@ class Stream:
                 self._handle(name, payload)
             except ValueError as e:         # a refused edit or setting: say so, change nothing
                 self._emit(encode("error", message=str(e)))
-            self._dirty = True
+            # a read changes nothing to show (one that starts a new run says so itself)
+            self._dirty = self._dirty or name != "call"
 
     def _play(self) -> None:
         """Train up to the next frame, then send it if the renderer can take one.
