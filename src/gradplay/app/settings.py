@@ -20,17 +20,18 @@ from __future__ import annotations
 
 from ..classroom import parse_hide, student_query
 from ..config import FIELDS, RunConfig
-from ..live.session import SPEEDS
+from ..live.protocol import MESSAGES, speed_value
 
 __all__ = ["start", "config", "changed", "take_settings", "url", "bounds", "speed_from"]
 
 
 def speed_from(text) -> tuple:
-    """A link's speed ("5", "max") -> (speed, note or None); a bad one is 1."""
-    for s in SPEEDS:
-        if str(s) == str(text):
-            return s, None
-    return 1, f"speed: must be one of {', '.join(map(str, SPEEDS))}; got {str(text)[:20]!r}; kept 1"
+    """A link's speed ("5", "max") -> (speed, note or None): checked by the
+    live channel's own rule for it; a bad one is 1."""
+    try:
+        return speed_value(MESSAGES["speed"].fields["value"].check(str(text))), None
+    except ValueError as e:
+        return 1, f"speed: {e}; kept 1"
 
 
 def start(state, query) -> None:
